@@ -1,0 +1,113 @@
+/**
+ * What the sync use cases need from outside, declared here as small interfaces; the
+ * Exchange adapter (exchange-source.ts) and the table storage adapter implement them.
+ */
+import type { DeviceRecord } from '../../domain/device';
+import type { ListingFacts, StatisticsFacts, UserFacts } from '../../domain/inventory';
+
+export interface MailboxInfo extends UserFacts {
+  /** Exchange mailbox Name: the first segment of a partnership's Identity. */
+  name: string;
+  /** What to pass to -Mailbox (UPN, else the name). */
+  identity: string;
+}
+
+export interface DevicePage {
+  pageNumber: number;
+  devices: ListingFacts[];
+}
+
+export interface InventorySource {
+  /** Every partnership, page by page. Throws when the listing is incomplete (truncated, expired link, failure). */
+  listDevices(): AsyncIterable<DevicePage>;
+  /** Mailboxes that hold partnerships and are in scope, keyed by lower-cased mailbox name. */
+  listMailboxesInScope(): Promise<Map<string, MailboxInfo>>;
+  /** One mailbox, by name (delta sync, organization scope); null when it no longer exists. */
+  getMailbox(name: string): Promise<MailboxInfo | null>;
+  /** Statistics of every partnership of one mailbox, keyed by lower-cased device guid. */
+  statisticsOfMailbox(mailbox: MailboxInfo): Promise<Map<string, StatisticsFacts>>;
+  /** Whether scoping needs the mailbox directory (groups or filter) rather than the whole organization. */
+  scoped: boolean;
+  /** Calls made so far, by cmdlet, and retries/throttling, for the run record. */
+  stats(): { callsByCmdlet: Record<string, number>; retries: number; throttled: number; pages: number };
+}
+
+/** The stored facts a sync needs of each known partnership: small, so 100,000 fit in memory. */
+export interface StoredDeviceSummary {
+  deviceGuid: string;
+  mailbox: string;
+  name: string;
+  contentHash: string;
+  listingHash: string;
+  firstSeen: string;
+  lastSeen: string;
+  removed: boolean;
+  stale: boolean;
+}
+
+export interface WriteStats {
+  transactions: number;
+  entities: number;
+}
+
+export interface InventoryStore {
+  summaries(tenantId: string): AsyncIterable<StoredDeviceSummary>;
+  write(records: DeviceRecord[]): Promise<WriteStats>;
+  markRemoved(tenantId: string, deviceGuids: string[], at: string): Promise<WriteStats>;
+}
+
+export interface Lease {
+  owner: string;
+  expiresAt: string;
+}
+
+export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string };
+
+export interface SyncStateStore {
+  acquireLease(tenantId: string, owner: string, ttlMs: number): Promise<LeaseResult>;
+  /** Throws when the lease was lost (taken over after expiry). */
+  renewLease(lease: Lease): Promise<Lease>;
+  releaseLease(lease: Lease): Promise<void>;
+  getCheckpoint(tenantId: string, kind: string): Promise<FullSyncCheckpoint | null>;
+  saveCheckpoint(tenantId: string, kind: string, checkpoint: FullSyncCheckpoint): Promise<void>;
+  clearCheckpoint(tenantId: string, kind: string): Promise<void>;
+}
+
+/** Where an unfinished full sync stands: the mailboxes whose partnerships are all stored. */
+export interface FullSyncCheckpoint {
+  runId: string;
+  startedAt: string;
+  savedAt: string;
+  /** Mailbox names (lower case) fully processed in this run. */
+  doneMailboxes: string[];
+  invocations: number;
+}
+
+export type { SyncKind, SyncOutcome, SyncCounts, SyncRun } from '../../domain/sync-run';
+import type { SyncRun } from '../../domain/sync-run';
+
+export interface RunStore {
+  save(run: SyncRun): Promise<void>;
+}
+
+export interface SyncProgress {
+  pages: number;
+  devices: number;
+  mailboxesFetched: number;
+  elapsedMs: number;
+}
+
+export interface SyncDeps {
+  tenantId: string;
+  instanceId: string;
+  staleAfterDays: number;
+  source: InventorySource;
+  store: InventoryStore;
+  state: SyncStateStore;
+  runs: RunStore;
+  log: import('../../log').Logger;
+  now?: () => Date;
+  /** Mailboxes whose statistics are fetched at once (the Exchange client adapts below this). */
+  concurrency?: number;
+  onProgress?: (p: SyncProgress) => void;
+}

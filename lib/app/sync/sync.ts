@@ -1,0 +1,444 @@
+/**
+ * Full and delta inventory syncs.
+ *
+ * Full sync: streams every partnership page by page, fetches statistics once per
+ * mailbox (never once per device), writes only records whose content changed, and, after
+ * a complete listing only, marks the partnerships it did not see as removed. It
+ * checkpoints the mailboxes it has finished, so an invocation cut short (time budget,
+ * crash, throttling lockout) is continued by the next one without losing or duplicating
+ * a record. Listing pages cannot be resumed (Exchange's nextLinks expire and are single
+ * use), so a resumed run lists again from the start and skips finished mailboxes.
+ *
+ * Delta sync: the same listing, but statistics only for mailboxes with a new or changed
+ * partnership (listing hash differs), and never any removal.
+ *
+ * Both take the tenant lease first: one connector syncs an organization at a time.
+ */
+import { randomBytes } from 'node:crypto';
+import { describeError } from '../../errors';
+import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type StatisticsFacts } from '../../domain/inventory';
+import { nameNewPartnerships } from '../../domain/naming';
+import type { DeviceRecord } from '../../domain/device';
+import { emptyCounts } from '../../domain/sync-run';
+import type { FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
+
+export interface SyncOptions {
+  /** Stop cleanly (checkpoint, outcome partial) after this long; a Functions timeout minus a margin. */
+  maxDurationMs?: number;
+  leaseTtlMs?: number;
+  /** Save the checkpoint at most this often (it is also saved on every stop). */
+  checkpointEveryMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SyncResult {
+  run: SyncRun;
+  /** Set when another instance holds the tenant lease and this sync did not run. */
+  heldBy?: { holder: string; expiresAt: string };
+}
+
+function newRunId(kind: SyncKind, now: Date): string {
+  return `${kind}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+}
+
+
+/** Runs fn over items with at most `limit` at once; the first failure stops new work and is thrown. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        if (failure === null) failure = e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw failure;
+}
+
+/** Everything a sync keeps in memory about the stored inventory. */
+class StoredIndex {
+  readonly byGuid = new Map<string, StoredDeviceSummary>();
+  private readonly namesByMailbox = new Map<string, Set<string>>();
+
+  static async load(deps: SyncDeps): Promise<StoredIndex> {
+    const index = new StoredIndex();
+    for await (const s of deps.store.summaries(deps.tenantId)) index.put(s);
+    return index;
+  }
+
+  put(s: StoredDeviceSummary): void {
+    this.byGuid.set(s.deviceGuid, s);
+    const key = s.mailbox.toLowerCase();
+    let names = this.namesByMailbox.get(key);
+    if (!names) this.namesByMailbox.set(key, (names = new Set()));
+    names.add(s.name);
+  }
+
+  takenNames(mailbox: string): Set<string> {
+    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? new Set();
+  }
+}
+
+function summaryOf(r: DeviceRecord): StoredDeviceSummary {
+  return {
+    deviceGuid: r.deviceGuid,
+    mailbox: r.mailbox,
+    name: r.name,
+    contentHash: r.contentHash,
+    listingHash: r.listingHash,
+    firstSeen: r.firstSeen,
+    lastSeen: r.lastSeen,
+    removed: r.removed,
+    stale: r.stale,
+  };
+}
+
+/** Shared machinery of one sync invocation: the run record, the lease, writing. */
+class SyncSession {
+  readonly counts = emptyCounts();
+  readonly run: SyncRun;
+  private readonly started = Date.now();
+  private transactions = 0;
+  private entitiesWritten = 0;
+  private mailboxesFetched = 0;
+  private pages = 0;
+  private devices = 0;
+
+  constructor(
+    readonly deps: SyncDeps,
+    readonly index: StoredIndex,
+    kind: SyncKind,
+    runId: string,
+    startedAt: string,
+  ) {
+    this.run = {
+      tenantId: deps.tenantId,
+      runId,
+      kind,
+      startedAt,
+      endedAt: null,
+      outcome: 'running',
+      counts: this.counts,
+      callsByCmdlet: {},
+      retries: 0,
+      throttled: 0,
+      pages: 0,
+      transactions: 0,
+      entitiesWritten: 0,
+      instance: deps.instanceId,
+    };
+  }
+
+  now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  async fetchStatistics(mailboxes: MailboxInfo[], into: Map<string, Map<string, StatisticsFacts>>): Promise<void> {
+    await forEachLimited(mailboxes, this.deps.concurrency ?? 8, async (m) => {
+      into.set(m.name.toLowerCase(), await this.deps.source.statisticsOfMailbox(m));
+      this.mailboxesFetched++;
+    });
+  }
+
+  /** Builds the records of one mailbox's partnerships and returns those to write. */
+  build(mailbox: MailboxInfo, devices: ListingFacts[], statistics: Map<string, StatisticsFacts> | undefined): DeviceRecord[] {
+    const now = this.now();
+    const fresh = devices.filter((d) => !this.index.byGuid.has(d.deviceGuid.toLowerCase()));
+    const names = fresh.length
+      ? nameNewPartnerships(mailbox.upn ?? mailbox.name, this.index.takenNames(mailbox.name), fresh.map((d) => ({ deviceGuid: d.deviceGuid.toLowerCase(), deviceType: d.deviceType, firstSyncTime: d.firstSyncTime })))
+      : new Map<string, string>();
+    const out: DeviceRecord[] = [];
+    for (const d of devices) {
+      const guid = d.deviceGuid.toLowerCase();
+      const previous = this.index.byGuid.get(guid) ?? null;
+      const { record, change } = buildRecord({
+        tenantId: this.deps.tenantId,
+        listing: d,
+        statistics: statistics?.get(guid) ?? EMPTY_STATISTICS,
+        user: mailbox,
+        name: names.get(guid) ?? previous?.name ?? d.deviceGuid,
+        previous,
+        now,
+        staleAfterDays: this.deps.staleAfterDays,
+      });
+      if (record.stale) this.counts.stale++;
+      if (change === 'unchanged') {
+        this.counts.unchanged++;
+        continue;
+      }
+      if (change === 'changed') this.counts.changed++;
+      else this.counts.new++; // new, or revived after a removal
+      out.push(record);
+      this.index.put(summaryOf(record));
+    }
+    return out;
+  }
+
+  async write(records: DeviceRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const w = await this.deps.store.write(records);
+    this.transactions += w.transactions;
+    this.entitiesWritten += w.entities;
+  }
+
+  async markRemoved(guids: string[]): Promise<void> {
+    if (guids.length === 0) return;
+    const w = await this.deps.store.markRemoved(this.deps.tenantId, guids, this.now().toISOString());
+    this.transactions += w.transactions;
+    this.entitiesWritten += w.entities;
+    this.counts.removed += guids.length;
+  }
+
+  pageDone(devicesInPage: number): void {
+    this.pages++;
+    this.devices += devicesInPage;
+    this.deps.onProgress?.({ pages: this.pages, devices: this.devices, mailboxesFetched: this.mailboxesFetched, elapsedMs: this.elapsedMs() });
+  }
+
+  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
+    const s = this.deps.source.stats();
+    Object.assign(this.run, {
+      outcome,
+      endedAt: outcome === 'running' ? null : this.now().toISOString(),
+      callsByCmdlet: s.callsByCmdlet,
+      retries: s.retries,
+      throttled: s.throttled,
+      pages: s.pages,
+      transactions: this.transactions,
+      entitiesWritten: this.entitiesWritten,
+      ...(error !== undefined ? { error: describeError(error) } : {}),
+    });
+    await this.deps.runs.save(this.run);
+    return this.run;
+  }
+}
+
+/** Keeps the tenant lease alive while a sync runs; release uses the latest renewal. */
+interface LeaseKeeper {
+  readonly lease: Lease;
+  maybeRenew(): Promise<void>;
+}
+
+async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper) => Promise<SyncResult>): Promise<SyncResult> {
+  const ttl = o.leaseTtlMs ?? 5 * 60_000;
+  const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
+  if (!taken.acquired) {
+    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt}`, {
+      tenantId: deps.tenantId,
+      holder: taken.holder,
+      expiresAt: taken.expiresAt,
+    });
+    const now = (deps.now?.() ?? new Date()).toISOString();
+    return {
+      run: { tenantId: deps.tenantId, runId: '', kind, startedAt: now, endedAt: now, outcome: 'skipped', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: deps.instanceId },
+      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt },
+    };
+  }
+  let current = taken.lease;
+  let renewedAt = Date.now();
+  const keeper: LeaseKeeper = {
+    get lease() {
+      return current;
+    },
+    async maybeRenew() {
+      if (Date.now() - renewedAt < ttl / 3) return;
+      current = await deps.state.renewLease(current);
+      renewedAt = Date.now();
+    },
+  };
+  try {
+    return await body(keeper);
+  } finally {
+    await deps.state.releaseLease(current).catch((e) => deps.log.warn('Could not release the sync lease; it expires by itself', { error: describeError(e) }));
+  }
+}
+
+export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
+  return withLease(deps, 'full', o, async (renewer) => {
+    const now = deps.now?.() ?? new Date();
+    const checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
+    const runId = checkpoint?.runId ?? newRunId('full', now);
+    const startedAt = checkpoint?.startedAt ?? now.toISOString();
+    const done = new Set(checkpoint?.doneMailboxes ?? []);
+    const index = await StoredIndex.load(deps);
+    const session = new SyncSession(deps, index, 'full', runId, startedAt);
+    if (checkpoint) {
+      session.run.resumedFrom = checkpoint.savedAt;
+      deps.log.info(`Full sync ${runId} resumes: ${done.size} mailboxes were finished before ${checkpoint.savedAt}`, { runId, invocation: checkpoint.invocations + 1 });
+    } else deps.log.info(`Full sync ${runId} starts`, { runId, stored: index.byGuid.size });
+    await session.saveRun('running');
+
+    const checkpointEvery = o.checkpointEveryMs ?? 30_000;
+    let lastCheckpoint = Date.now();
+    const saveCheckpoint = () =>
+      deps.state.saveCheckpoint(deps.tenantId, 'full', {
+        runId,
+        startedAt,
+        savedAt: new Date().toISOString(),
+        doneMailboxes: [...done],
+        invocations: (checkpoint?.invocations ?? 0) + 1,
+      } satisfies FullSyncCheckpoint);
+
+    const seenInScope = new Set<string>();
+    // Statistics fetched for a mailbox whose partnerships are not all listed yet, and the guids still awaited.
+    const statistics = new Map<string, Map<string, StatisticsFacts>>();
+    const awaited = new Map<string, Set<string>>();
+    const extraMailboxes = new Map<string, MailboxInfo | null>();
+
+    try {
+      const directory = await deps.source.listMailboxesInScope();
+      const mailboxOf = async (name: string): Promise<MailboxInfo | null> => {
+        const key = name.toLowerCase();
+        const known = directory.get(key);
+        if (known) return known;
+        if (deps.source.scoped) return null;
+        // Organization scope: a mailbox that gained its first partnership after the directory was read.
+        if (!extraMailboxes.has(key)) extraMailboxes.set(key, await deps.source.getMailbox(name));
+        return extraMailboxes.get(key) ?? null;
+      };
+
+      for await (const page of deps.source.listDevices()) {
+        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
+        for (const d of page.devices) {
+          const guid = d.deviceGuid.toLowerCase();
+          const key = d.mailbox.toLowerCase();
+          session.counts.seen++;
+          const mailbox = await mailboxOf(d.mailbox);
+          if (!mailbox) {
+            session.counts.outOfScope++;
+            continue;
+          }
+          seenInScope.add(guid);
+          if (done.has(key)) {
+            // Stored by an earlier invocation of this run.
+            session.counts.unchanged++;
+            if (index.byGuid.get(guid)?.stale) session.counts.stale++;
+            continue;
+          }
+          awaited.get(key)?.delete(guid);
+          let group = byMailbox.get(key);
+          if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
+          group.devices.push(d);
+        }
+
+        const toFetch = [...byMailbox.entries()].filter(([key]) => !statistics.has(key)).map(([, g]) => g.mailbox);
+        await session.fetchStatistics(toFetch, statistics);
+        for (const m of toFetch) {
+          const key = m.name.toLowerCase();
+          const pending = new Set(statistics.get(key)!.keys());
+          for (const d of byMailbox.get(key)!.devices) pending.delete(d.deviceGuid.toLowerCase());
+          awaited.set(key, pending);
+        }
+
+        const records: DeviceRecord[] = [];
+        for (const [key, g] of byMailbox) records.push(...session.build(g.mailbox, g.devices, statistics.get(key)));
+        await session.write(records);
+
+        for (const key of byMailbox.keys()) {
+          if (awaited.get(key)?.size === 0) {
+            done.add(key);
+            awaited.delete(key);
+            statistics.delete(key);
+          }
+        }
+        session.pageDone(page.devices.length);
+        await renewer.maybeRenew();
+        if (Date.now() - lastCheckpoint >= checkpointEvery) {
+          await saveCheckpoint();
+          lastCheckpoint = Date.now();
+        }
+        if (o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs) {
+          await saveCheckpoint();
+          deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
+          return { run: await session.saveRun('partial') };
+        }
+      }
+
+      // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
+      const gone: string[] = [];
+      for (const s of index.byGuid.values()) if (!s.removed && !seenInScope.has(s.deviceGuid)) gone.push(s.deviceGuid);
+      await session.markRemoved(gone);
+      await deps.state.clearCheckpoint(deps.tenantId, 'full');
+      const run = await session.saveRun('succeeded');
+      deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
+      return { run };
+    } catch (e) {
+      // Never mark anything removed after an incomplete listing; keep what is finished for the next invocation.
+      await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
+      await session.saveRun('failed', e).catch(() => undefined);
+      deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
+      throw e;
+    }
+  });
+}
+
+export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
+  return withLease(deps, 'delta', o, async (renewer) => {
+    const now = deps.now?.() ?? new Date();
+    const runId = newRunId('delta', now);
+    const index = await StoredIndex.load(deps);
+    const session = new SyncSession(deps, index, 'delta', runId, now.toISOString());
+    await session.saveRun('running');
+    try {
+      const directory = deps.source.scoped ? await deps.source.listMailboxesInScope() : null;
+      const resolved = new Map<string, MailboxInfo | null>();
+      const mailboxOf = async (name: string): Promise<MailboxInfo | null> => {
+        const key = name.toLowerCase();
+        if (directory) return directory.get(key) ?? null;
+        if (!resolved.has(key)) resolved.set(key, await deps.source.getMailbox(name));
+        return resolved.get(key) ?? null;
+      };
+
+      for await (const page of deps.source.listDevices()) {
+        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        const changed = new Map<string, ListingFacts[]>();
+        for (const d of page.devices) {
+          session.counts.seen++;
+          const stored = index.byGuid.get(d.deviceGuid.toLowerCase());
+          if (stored && !stored.removed && stored.listingHash === listingHashOf(d)) {
+            if (directory && !directory.has(d.mailbox.toLowerCase())) session.counts.outOfScope++;
+            else {
+              session.counts.unchanged++;
+              if (stored.stale) session.counts.stale++;
+            }
+            continue;
+          }
+          const key = d.mailbox.toLowerCase();
+          let list = changed.get(key);
+          if (!list) changed.set(key, (list = []));
+          list.push(d);
+        }
+        const groups: { mailbox: MailboxInfo; devices: ListingFacts[] }[] = [];
+        for (const [, devices] of changed) {
+          const mailbox = await mailboxOf(devices[0].mailbox);
+          if (!mailbox) session.counts.outOfScope += devices.length;
+          else groups.push({ mailbox, devices });
+        }
+        const statistics = new Map<string, Map<string, StatisticsFacts>>();
+        await session.fetchStatistics(groups.map((g) => g.mailbox), statistics);
+        const records: DeviceRecord[] = [];
+        for (const g of groups) records.push(...session.build(g.mailbox, g.devices, statistics.get(g.mailbox.name.toLowerCase())));
+        await session.write(records);
+        session.pageDone(page.devices.length);
+        await renewer.maybeRenew();
+      }
+      const run = await session.saveRun('succeeded');
+      deps.log.info(`Delta sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
+      return { run };
+    } catch (e) {
+      await session.saveRun('failed', e).catch(() => undefined);
+      deps.log.error(`Delta sync ${runId} failed: ${describeError(e)}`, { runId });
+      throw e;
+    }
+  });
+}

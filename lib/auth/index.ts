@@ -1,0 +1,2 @@
+/** Outbound authentication: app-only tokens for Exchange Online. */
+export * from './token-provider';

@@ -1,0 +1,64 @@
+/**
+ * The inventory record of one mobile device partnership, as the connector keeps it.
+ * Pure data: built by the domain from Exchange objects, stored by lib/storage.
+ * Times are ISO 8601 strings (UTC) or null; null sync times of Outlook mobile mean
+ * "unknown", never "never synced".
+ */
+export interface DeviceRecord {
+  tenantId: string;
+  /** Exchange `Guid` of the partnership: the stable key. */
+  deviceGuid: string;
+  /** ActiveSync `DeviceId`. */
+  deviceId: string;
+  /** Exchange `Identity`. */
+  identity: string;
+  /** The mailbox the partnership belongs to (Exchange mailbox Name, first segment of Identity). */
+  mailbox: string;
+  /** Readable unique name `<user>_<deviceType>[_n]`, decided at first sight, stable afterwards. */
+  name: string;
+  userUpn: string | null;
+  userDisplayName: string | null;
+  userPrimarySmtp: string | null;
+  deviceType: string | null;
+  deviceModel: string | null;
+  deviceOs: string | null;
+  deviceUserAgent: string | null;
+  friendlyName: string | null;
+  clientType: string | null;
+  deviceImei: string | null;
+  deviceMobileOperator: string | null;
+  accessState: string | null;
+  accessStateReason: string | null;
+  accessControlRule: string | null;
+  firstSyncTime: string | null;
+  whenChanged: string | null;
+  whenCreated: string | null;
+  lastSuccessSync: string | null;
+  lastSyncAttemptTime: string | null;
+  lastPolicyUpdateTime: string | null;
+  devicePolicyApplied: string | null;
+  devicePolicyApplicationStatus: string | null;
+  status: string | null;
+  wipeRequestTime: string | null;
+  wipeSentTime: string | null;
+  wipeAckTime: string | null;
+  accountOnlyWipeRequestTime: string | null;
+  accountOnlyWipeSentTime: string | null;
+  accountOnlyWipeAckTime: string | null;
+  lastWipeRequestor: string | null;
+  isManaged: boolean | null;
+  isCompliant: boolean | null;
+  isDisabled: boolean | null;
+  /** Inactive beyond the configured days (never for unknown sync times). */
+  stale: boolean;
+  /** When the connector first stored this partnership. */
+  firstSeen: string;
+  /** When the connector last wrote a change to this record. */
+  lastSeen: string;
+  removed: boolean;
+  removedAt: string | null;
+  /** Hash of the Exchange-derived content; a record is written only when it changes. */
+  contentHash: string;
+  /** Hash of the Get-MobileDevice fields alone: a delta sync compares it to spot changed partnerships without statistics calls. */
+  listingHash: string;
+}

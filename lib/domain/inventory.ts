@@ -1,0 +1,150 @@
+/**
+ * Building inventory records from what Exchange reports, and deciding what changed.
+ * Pure: no I/O, the clock is an argument. Two hashes per record:
+ * - listingHash covers what Get-MobileDevice returns, so a delta sync can tell a new or
+ *   changed partnership from the listing alone (no statistics call);
+ * - contentHash covers everything the connector derives, so an unchanged record is
+ *   never written again.
+ */
+import { createHash } from 'node:crypto';
+import type { DeviceRecord } from './device';
+
+/** Normalised Get-MobileDevice facts of one partnership. */
+export interface ListingFacts {
+  deviceGuid: string;
+  identity: string;
+  mailbox: string;
+  deviceId: string;
+  deviceType: string | null;
+  deviceModel: string | null;
+  deviceOs: string | null;
+  deviceUserAgent: string | null;
+  friendlyName: string | null;
+  clientType: string | null;
+  deviceImei: string | null;
+  deviceMobileOperator: string | null;
+  accessState: string | null;
+  accessStateReason: string | null;
+  accessControlRule: string | null;
+  firstSyncTime: string | null;
+  whenChanged: string | null;
+  whenCreated: string | null;
+  isManaged: boolean | null;
+  isCompliant: boolean | null;
+  isDisabled: boolean | null;
+}
+
+/** Normalised Get-MobileDeviceStatistics facts of one partnership. */
+export interface StatisticsFacts {
+  lastSuccessSync: string | null;
+  lastSyncAttemptTime: string | null;
+  lastPolicyUpdateTime: string | null;
+  devicePolicyApplied: string | null;
+  devicePolicyApplicationStatus: string | null;
+  status: string | null;
+  wipeRequestTime: string | null;
+  wipeSentTime: string | null;
+  wipeAckTime: string | null;
+  accountOnlyWipeRequestTime: string | null;
+  accountOnlyWipeSentTime: string | null;
+  accountOnlyWipeAckTime: string | null;
+  lastWipeRequestor: string | null;
+}
+
+export interface UserFacts {
+  upn: string | null;
+  displayName: string | null;
+  primarySmtp: string | null;
+}
+
+export const EMPTY_STATISTICS: StatisticsFacts = {
+  lastSuccessSync: null,
+  lastSyncAttemptTime: null,
+  lastPolicyUpdateTime: null,
+  devicePolicyApplied: null,
+  devicePolicyApplicationStatus: null,
+  status: null,
+  wipeRequestTime: null,
+  wipeSentTime: null,
+  wipeAckTime: null,
+  accountOnlyWipeRequestTime: null,
+  accountOnlyWipeSentTime: null,
+  accountOnlyWipeAckTime: null,
+  lastWipeRequestor: null,
+};
+
+const LISTING_KEYS: (keyof ListingFacts)[] = [
+  'deviceGuid', 'identity', 'mailbox', 'deviceId', 'deviceType', 'deviceModel', 'deviceOs', 'deviceUserAgent', 'friendlyName',
+  'clientType', 'deviceImei', 'deviceMobileOperator', 'accessState', 'accessStateReason', 'accessControlRule', 'firstSyncTime',
+  'whenChanged', 'whenCreated', 'isManaged', 'isCompliant', 'isDisabled',
+];
+const STATISTICS_KEYS = Object.keys(EMPTY_STATISTICS) as (keyof StatisticsFacts)[];
+
+function hashOf(values: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 27);
+}
+
+export function listingHashOf(f: ListingFacts): string {
+  return hashOf(LISTING_KEYS.map((k) => f[k] ?? null));
+}
+
+/**
+ * Stale: the last successful sync is older than `staleAfterDays`. Unknown sync times
+ * (Outlook mobile reports none) are never stale: unknown is not inactive.
+ */
+export function isStale(lastSuccessSync: string | null, now: Date, staleAfterDays: number): boolean {
+  if (!lastSuccessSync) return false;
+  const t = Date.parse(lastSuccessSync);
+  if (Number.isNaN(t)) return false;
+  return now.getTime() - t > staleAfterDays * 86_400_000;
+}
+
+export interface BuildInput {
+  tenantId: string;
+  listing: ListingFacts;
+  statistics: StatisticsFacts;
+  user: UserFacts;
+  /** Name to give when there is no previous record. */
+  name: string;
+  previous: Pick<DeviceRecord, 'name' | 'firstSeen' | 'contentHash' | 'removed' | 'lastSeen'> | null;
+  now: Date;
+  staleAfterDays: number;
+}
+
+export type ChangeKind = 'new' | 'changed' | 'unchanged' | 'revived';
+
+/** The record Exchange's facts give now, and how it differs from the stored one. */
+export function buildRecord(input: BuildInput): { record: DeviceRecord; change: ChangeKind } {
+  const { listing, statistics, user, previous, now } = input;
+  const name = previous?.name ?? input.name;
+  const stale = isStale(statistics.lastSuccessSync, now, input.staleAfterDays);
+  const contentHash = hashOf([
+    ...LISTING_KEYS.map((k) => listing[k] ?? null),
+    ...STATISTICS_KEYS.map((k) => statistics[k] ?? null),
+    user.upn, user.displayName, user.primarySmtp, name, stale,
+  ]);
+  const nowIso = now.toISOString();
+  let change: ChangeKind;
+  if (!previous) change = 'new';
+  else if (previous.removed) change = 'revived';
+  else if (previous.contentHash !== contentHash) change = 'changed';
+  else change = 'unchanged';
+  const record: DeviceRecord = {
+    tenantId: input.tenantId,
+    ...listing,
+    deviceGuid: listing.deviceGuid.toLowerCase(),
+    name,
+    userUpn: user.upn,
+    userDisplayName: user.displayName,
+    userPrimarySmtp: user.primarySmtp,
+    ...statistics,
+    stale,
+    firstSeen: previous?.firstSeen ?? nowIso,
+    lastSeen: change === 'unchanged' ? previous!.lastSeen : nowIso,
+    removed: false,
+    removedAt: null,
+    contentHash,
+    listingHash: listingHashOf(listing),
+  };
+  return { record, change };
+}

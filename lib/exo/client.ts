@@ -1,0 +1,565 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { ValidationError, describeError, type FieldIssue } from '../errors';
+import type { Logger } from '../log';
+import {
+  ExoAuthError,
+  ExoCancelledError,
+  ExoError,
+  ExoIncompleteListingError,
+  ExoResponseError,
+  ExoThrottledError,
+  ExoTimeoutError,
+  ExoTransientError,
+  classifyExchangeError,
+  exoErrorInfo,
+  headerValue,
+  parseRetryAfter,
+  requestIdOf,
+} from './errors';
+import { NetworkError, post, type RawResponse } from './http';
+import { AdaptiveLimiter } from './limiter';
+import { systemClock, type Clock, type TokenProvider } from './ports';
+
+/** One object as Exchange returns it, annotations (`X@odata.type`, `@odata.*`) removed. */
+export type ExoObject = Record<string, unknown>;
+
+export interface ExoPage<T> {
+  items: T[];
+  /** 1-based. */
+  pageNumber: number;
+  /** `@adminapi.warnings` of this page. */
+  warnings: string[];
+  /** `@adminapi.errors` (non-terminating errors) of this page, as text. */
+  errors: string[];
+  /** Exchange's request id for this page (or the client request id when Exchange gave none). */
+  requestId: string;
+}
+
+export interface ExoClientOptions {
+  /** e.g. https://outlook.office365.com, or http://127.0.0.1:<port> for the emulator (plain http only on loopback). */
+  endpoint: string;
+  tenantId: string;
+  tokenProvider: TokenProvider;
+  log: Logger;
+  /** `Prefer: odata.maxpagesize`; default and maximum 1000. */
+  pageSize?: number;
+  /** Retries per HTTP request for throttling, transient errors, dropped connections and timeouts; default 5. */
+  maxRetries?: number;
+  /** Deadline per HTTP request; default 120 s (Exchange itself may run a cmdlet up to ~15 min). */
+  timeoutMs?: number;
+  /** Upper bound of the adaptive concurrency limit; default 8. */
+  maxConcurrency?: number;
+  /** Backoff base: base x 2^(n-1) with full jitter; default 2000 ms. */
+  baseBackoffMs?: number;
+  /** Backoff cap; default 60 s. */
+  maxBackoffMs?: number;
+  /** A Retry-After longer than this is not waited for: ExoThrottledError at once. Default 5 min. */
+  maxRetryAfterMs?: number;
+  clock?: Clock;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+  httpAgent?: http.Agent;
+  httpsAgent?: https.Agent;
+  userAgent?: string;
+}
+
+export interface InvokeOptions {
+  /** A UPN (sent as `UPN:<upn>`) or a prefixed anchor (`UPN:`, `SMTP:`, `APP:`...). Default: the org-wide system mailbox. */
+  anchorMailbox?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Overrides the client's page size for this call. */
+  pageSize?: number;
+  /**
+   * Accept a listing truncated by ResultSize (the `There are more results available...`
+   * warning) instead of failing with ExoIncompleteListingError - for deliberate probes
+   * such as `-ResultSize 1`. The warning stays in the page's `warnings`.
+   */
+  acceptTruncation?: boolean;
+}
+
+/** Counters since creation or the last resetStats(); for sync run records. */
+export interface ExoCallStats {
+  /** invoke()/pages() calls. */
+  calls: number;
+  callsByCmdlet: Record<string, number>;
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  pages: number;
+  items: number;
+  retries: number;
+  /** Throttle answers received (429 or the per-tenant concurrency text). */
+  throttled: number;
+  /** Time calls spent waiting for backoff, Retry-After and budget pauses (summed over calls). */
+  waitMs: number;
+  /** Calls that ended in an error. */
+  failures: number;
+  failuresByCode: Record<string, number>;
+  /** The adaptive concurrency limit now (not a counter; resetStats leaves it). */
+  concurrencyLimit: number;
+}
+
+/** The org-wide anchor the ExchangeOnlineManagement module uses for app-only calls. */
+export const SYSTEM_MAILBOX = 'SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}';
+export const TRUNCATION_WARNING = /There are more results available than are currently displayed/i;
+export const DEFAULT_USER_AGENT = 'exo-mobile-connector/0.1 (Azure Functions; ExoClient)';
+
+/** Below this share of Rate-Limit-Remaining / Rate-Limit-Limit the client slows down. */
+const LOW_BUDGET_FRACTION = 0.1;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const READ_ONLY_VERB = /^(Get|Test|Search)-/i;
+
+interface CallState {
+  cmdlet: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  clientRequestId: string;
+  retries: number;
+  throttled: number;
+  waitMs: number;
+  firstRequestId: string | null;
+  lastRequestId: string | null;
+}
+
+function emptyStats(): ExoCallStats {
+  return { calls: 0, callsByCmdlet: {}, requests: 0, pages: 0, items: 0, retries: 0, throttled: 0, waitMs: 0, failures: 0, failuresByCode: {}, concurrencyLimit: 0 };
+}
+
+/** Removes annotation keys (anything containing '@') at every depth; keeps unknown properties. */
+export function stripAnnotations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripAnnotations);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (!k.includes('@')) out[k] = stripAnnotations(v);
+    return out;
+  }
+  return value;
+}
+
+function nonTerminatingText(entry: unknown): string {
+  if (typeof entry === 'string') return entry;
+  if (entry !== null && typeof entry === 'object') {
+    const o = entry as Record<string, unknown>;
+    for (const k of ['message', 'Message', 'ErrorMessage']) if (typeof o[k] === 'string') return o[k] as string;
+    const exception = o.Exception as Record<string, unknown> | undefined;
+    if (exception && typeof exception.Message === 'string') return exception.Message;
+  }
+  return JSON.stringify(entry);
+}
+
+/**
+ * The only code that speaks the Exchange Online admin API (`adminapi/beta/.../InvokeCommand`):
+ * request shape and headers, paging by POSTed nextLinks, retries, throttling and error
+ * mapping. Safe to share by all calls of one tenant: the adaptive concurrency limit and
+ * the throttling pause are per client, because Exchange throttles per tenant.
+ */
+export class ExoClient {
+  private readonly endpoint: URL;
+  private readonly invokeUrl: URL;
+  private readonly tenantId: string;
+  private readonly tokens: TokenProvider;
+  private readonly log: Logger;
+  private readonly pageSize: number;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly maxConcurrency: number;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly agent: http.Agent;
+  private readonly ownsAgent: boolean;
+  private readonly userAgent: string;
+  private readonly limiter: AdaptiveLimiter;
+  private pausedUntil = 0;
+  private counters: ExoCallStats = emptyStats();
+
+  constructor(options: ExoClientOptions) {
+    const issues: FieldIssue[] = [];
+    let endpoint: URL | null = null;
+    try {
+      endpoint = new URL(options.endpoint);
+      if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && LOOPBACK.has(endpoint.hostname))) {
+        issues.push({ field: 'endpoint', reason: 'must be https (plain http only for a loopback emulator): the bearer token travels with every call' });
+      }
+    } catch {
+      issues.push({ field: 'endpoint', reason: `not a URL: ${options.endpoint}` });
+    }
+    if (!options.tenantId || /[\s/?#]/.test(options.tenantId)) issues.push({ field: 'tenantId', reason: 'must be a tenant id or domain' });
+    const int = (field: string, v: number | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+      if (v === undefined) return def;
+      if (!Number.isFinite(v) || v < min || v > max) issues.push({ field, reason: `must be between ${min} and ${max}` });
+      return v;
+    };
+    this.pageSize = int('pageSize', options.pageSize, 1000, 1, 1000);
+    this.maxRetries = int('maxRetries', options.maxRetries, 5, 0, 100);
+    this.timeoutMs = int('timeoutMs', options.timeoutMs, 120_000, 1);
+    this.maxConcurrency = int('maxConcurrency', options.maxConcurrency, 8, 1, 256);
+    this.baseBackoffMs = int('baseBackoffMs', options.baseBackoffMs, 2000, 0);
+    this.maxBackoffMs = int('maxBackoffMs', options.maxBackoffMs, 60_000, 0);
+    this.maxRetryAfterMs = int('maxRetryAfterMs', options.maxRetryAfterMs, 5 * 60_000, 0);
+    if (issues.length > 0 || !endpoint) throw new ValidationError(issues, `Invalid Exchange client options: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+
+    this.endpoint = endpoint;
+    const base = endpoint.href.replace(/\/+$/, '');
+    this.invokeUrl = new URL(`${base}/adminapi/beta/${encodeURIComponent(options.tenantId)}/InvokeCommand`);
+    this.tenantId = options.tenantId;
+    this.tokens = options.tokenProvider;
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    const given = endpoint.protocol === 'https:' ? options.httpsAgent : options.httpAgent;
+    this.ownsAgent = !given;
+    this.agent = given ?? (endpoint.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+    this.limiter = new AdaptiveLimiter(this.maxConcurrency);
+  }
+
+  /** Runs a cmdlet and collects every page. For small results; stream big listings with pages(). */
+  async invoke<T = ExoObject>(cmdlet: string, parameters: Record<string, unknown> = {}, options: InvokeOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    for await (const page of this.pages<T>(cmdlet, parameters, options)) for (const item of page.items) items.push(item);
+    return items;
+  }
+
+  /**
+   * Runs a cmdlet and yields its answer page by page. Every page is requested with the
+   * same body and headers (same anchor mailbox); a retried page retries the same link.
+   *
+   * Ends with an error, after the last page has been yielded, when the listing was
+   * truncated (ExoIncompleteListingError) - so a `for await` loop never completes
+   * normally on an incomplete listing. An expired page link ends it with
+   * ExoPagingExpiredError: restart the listing, do not resume.
+   *
+   * A read-only cmdlet's non-terminating errors are in each page's `errors` (and logged);
+   * for any other cmdlet the first one is thrown as a typed error, because the change it
+   * asked for did not (fully) happen.
+   */
+  async *pages<T = ExoObject>(cmdlet: string, parameters: Record<string, unknown> = {}, options: InvokeOptions = {}): AsyncGenerator<ExoPage<T>, void, undefined> {
+    const call = this.startCall(cmdlet, parameters, options);
+    const started = this.clock.now();
+    let url: URL | null = this.invokeUrl;
+    let pageNumber = 0;
+    let items = 0;
+    let truncation: string | null = null;
+    let status = 'stopped';
+    try {
+      while (url) {
+        const response = await this.send(call, url);
+        pageNumber++;
+        this.counters.pages++;
+        const page: ExoPage<T> & { next: URL | null } = this.readPage<T>(call, response, url, pageNumber);
+        items += page.items.length;
+        this.counters.items += page.items.length;
+        if (!options.acceptTruncation) truncation ??= page.warnings.find((w) => TRUNCATION_WARNING.test(w)) ?? null;
+        if (page.errors.length > 0) {
+          if (!READ_ONLY_VERB.test(cmdlet)) {
+            throw classifyExchangeError(400, { 'request-id': page.requestId }, { error: { details: [{ message: page.errors[0] }] } }, cmdlet);
+          }
+          this.log.warn('Exchange reported non-terminating errors', { cmdlet, pageNumber, count: page.errors.length, first: page.errors[0], requestId: page.requestId });
+        }
+        url = page.next;
+        yield { items: page.items, pageNumber, warnings: page.warnings, errors: page.errors, requestId: page.requestId };
+      }
+      if (truncation) throw new ExoIncompleteListingError({ cmdlet, warning: truncation, itemsRead: items, pagesRead: pageNumber, requestId: call.lastRequestId });
+      status = 'ok';
+    } catch (e) {
+      status = e instanceof ExoError ? e.code : 'error';
+      this.counters.failures++;
+      this.counters.failuresByCode[status] = (this.counters.failuresByCode[status] ?? 0) + 1;
+      throw e;
+    } finally {
+      this.log.info('Exchange cmdlet invoked', {
+        cmdlet,
+        status,
+        durationMs: this.clock.now() - started,
+        pages: pageNumber,
+        items,
+        retries: call.retries,
+        throttled: call.throttled,
+        waitMs: call.waitMs,
+        firstRequestId: call.firstRequestId,
+        lastRequestId: call.lastRequestId,
+        clientRequestId: call.clientRequestId,
+        parameterNames: Object.keys(parameters),
+      });
+    }
+  }
+
+  stats(): ExoCallStats {
+    return { ...structuredClone(this.counters), concurrencyLimit: this.limiter.limit };
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
+  /** Closes idle keep-alive connections of the agent this client created (not of a given one). */
+  close(): void {
+    if (this.ownsAgent) this.agent.destroy();
+  }
+
+  private startCall(cmdlet: string, parameters: Record<string, unknown>, options: InvokeOptions): CallState {
+    if (!/^[A-Za-z]+-[A-Za-z0-9]+$/.test(cmdlet)) throw ValidationError.of('cmdlet', `not a cmdlet name: ${cmdlet}`);
+    if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) throw ValidationError.of('parameters', 'must be an object');
+    const pageSize = options.pageSize ?? this.pageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw ValidationError.of('pageSize', 'must be an integer from 1 to 1000');
+    const anchor = this.anchorFor(options.anchorMailbox);
+    const clientRequestId = randomUUID();
+    this.counters.calls++;
+    this.counters.callsByCmdlet[cmdlet] = (this.counters.callsByCmdlet[cmdlet] ?? 0) + 1;
+    return {
+      cmdlet,
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-AnchorMailbox': anchor,
+        Prefer: `odata.maxpagesize=${pageSize}`,
+        'X-CmdletName': cmdlet,
+        'X-ClientRequestId': clientRequestId,
+        'User-Agent': this.userAgent,
+      },
+      body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }),
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      signal: options.signal,
+      clientRequestId,
+      retries: 0,
+      throttled: 0,
+      waitMs: 0,
+      firstRequestId: null,
+      lastRequestId: null,
+    };
+  }
+
+  private anchorFor(anchor: string | undefined): string {
+    if (anchor === undefined || anchor === '') return `APP:${SYSTEM_MAILBOX}@${this.tenantId}`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(anchor)) throw ValidationError.of('anchorMailbox', 'contains control characters');
+    return /^(UPN|SMTP|APP|OID|PUID|SID):/i.test(anchor) ? anchor : `UPN:${anchor}`;
+  }
+
+  /** One HTTP request (one page) with its bounded retries. Returns a 2xx answer or throws a typed error. */
+  private async send(call: CallState, url: URL): Promise<RawResponse> {
+    let attempts = 0;
+    let retryableFailures = 0;
+    let refreshedToken = false;
+    let forceRefresh = false;
+    for (;;) {
+      if (call.signal?.aborted) throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: call.signal.reason });
+      attempts++;
+      const outcome = await this.attempt(call, url, forceRefresh);
+      forceRefresh = false;
+      if (outcome.response && !outcome.error) return outcome.response;
+
+      const error = outcome.error;
+      if (error instanceof ExoAuthError && outcome.response) {
+        if (refreshedToken) {
+          throw new ExoAuthError({
+            ...exoErrorInfo(error),
+            reason: `Exchange refused a freshly acquired token too (${error.exchangeMessage ?? 'HTTP 401'}); check Exchange.ManageAsApp and the token audience (${this.tokens.describe()})`,
+          });
+        }
+        refreshedToken = true;
+        forceRefresh = true;
+        this.noteRetry(call, error, 0, attempts);
+        continue;
+      }
+      if (error instanceof ExoThrottledError) {
+        retryableFailures++;
+        const retryAfterMs = error.retryAfterMs;
+        if (retryAfterMs !== null && retryAfterMs > this.maxRetryAfterMs) {
+          throw new ExoThrottledError(
+            { ...exoErrorInfo(error), retryAfterMs, attempts, reason: `throttled; Exchange asks to wait ${retryAfterMs / 1000} s, longer than the ${this.maxRetryAfterMs / 1000} s this client waits` },
+            { cause: error },
+          );
+        }
+        if (retryableFailures > this.maxRetries) {
+          throw new ExoThrottledError({ ...exoErrorInfo(error), retryAfterMs, attempts, reason: `still throttled after ${attempts} attempts` }, { cause: error });
+        }
+        // One throttled call means the tenant is throttled: every call of this client pauses.
+        const waitMs = retryAfterMs ?? Math.max(this.baseBackoffMs, this.backoff(retryableFailures));
+        this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + waitMs);
+        this.noteRetry(call, error, waitMs, attempts);
+        continue;
+      }
+      if (error instanceof ExoTransientError || error instanceof NetworkError) {
+        if (error instanceof NetworkError && error.aborted) throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: error });
+        retryableFailures++;
+        if (retryableFailures > this.maxRetries) throw this.exhausted(call, error, attempts);
+        const waitMs = this.backoff(retryableFailures);
+        this.noteRetry(call, error, waitMs, attempts);
+        await this.sleep(call, waitMs);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sends once and judges the answer while still holding the concurrency slot, so that a
+   * throttle lowers the limit (and a low budget caps it) before the slot goes to another call.
+   */
+  private async attempt(call: CallState, url: URL, forceRefresh: boolean): Promise<{ response: RawResponse | null; error: ExoError | NetworkError | null }> {
+    const slot = await this.limiter.acquire(call.signal).catch((e: unknown) => {
+      throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: e });
+    });
+    try {
+      await this.waitWhilePaused(call);
+      const token = await this.token(call, forceRefresh);
+      this.counters.requests++;
+      let response: RawResponse;
+      try {
+        response = await post(url, { headers: { ...call.headers, Authorization: `Bearer ${token}` }, body: call.body, timeoutMs: call.timeoutMs, agent: this.agent, signal: call.signal });
+      } catch (e) {
+        if (e instanceof NetworkError) return { response: null, error: e };
+        throw e;
+      }
+      this.observeBudget(call, response.headers);
+      const requestId = requestIdOf(response.headers) ?? call.clientRequestId;
+      call.firstRequestId ??= requestId;
+      call.lastRequestId = requestId;
+      if (response.status >= 200 && response.status < 300) {
+        this.limiter.onSuccess(slot);
+        return { response, error: null };
+      }
+      let error = classifyExchangeError(response.status, response.headers, response.body, call.cmdlet);
+      if (error instanceof ExoThrottledError) {
+        this.limiter.onThrottle(slot);
+        this.counters.throttled++;
+        call.throttled++;
+        // Parsed again with the client's clock: an HTTP-date Retry-After is relative to it.
+        error = new ExoThrottledError({ ...exoErrorInfo(error), retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), this.clock.now()) });
+      }
+      return { response, error };
+    } finally {
+      slot.release();
+    }
+  }
+
+  private exhausted(call: CallState, error: ExoError | NetworkError, attempts: number): ExoError {
+    if (error instanceof ExoError) {
+      return new ExoTransientError({ ...exoErrorInfo(error), attempts, reason: `${error.exchangeMessage ?? `HTTP ${error.httpStatus}`} (still failing after ${attempts} attempts)` }, { cause: error });
+    }
+    if (error.timedOut) return new ExoTimeoutError({ cmdlet: call.cmdlet, timeoutMs: call.timeoutMs, attempts }, { cause: error });
+    return new ExoTransientError({ cmdlet: call.cmdlet, attempts, reason: `connection failed (${error.code}: ${error.message}) after ${attempts} attempts` }, { cause: error });
+  }
+
+  private async token(call: CallState, forceRefresh: boolean): Promise<string> {
+    try {
+      const info = await this.tokens.getToken(forceRefresh ? { forceRefresh: true } : undefined);
+      return info.token;
+    } catch (e) {
+      throw new ExoAuthError({ cmdlet: call.cmdlet, reason: `no access token could be acquired from ${this.tokens.describe()}: ${describeError(e)}` }, { cause: e });
+    }
+  }
+
+  private readPage<T>(call: CallState, response: RawResponse, url: URL, pageNumber: number): ExoPage<T> & { next: URL | null } {
+    const requestId = call.lastRequestId ?? call.clientRequestId;
+    const empty = { items: [] as T[], pageNumber, warnings: [], errors: [], requestId, next: null };
+    // eslint-disable-next-line no-control-regex
+    const text = response.body.toString('utf8').replace(/^[\s\u0000]+|[\s\u0000]+$/g, '');
+    if (response.status === 204 || text === '') return empty;
+    const bad = (what: string) => new ExoResponseError({ cmdlet: call.cmdlet, httpStatus: response.status, requestId, what });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw bad(`HTTP ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the body is not a JSON object');
+    const o = body as Record<string, unknown>;
+    const value = o.value ?? [];
+    if (!Array.isArray(value)) throw bad(`'value' is ${typeof value}, not an array`);
+    const warnings = Array.isArray(o['@adminapi.warnings']) ? (o['@adminapi.warnings'] as unknown[]).map(String) : [];
+    const errors = Array.isArray(o['@adminapi.errors']) ? (o['@adminapi.errors'] as unknown[]).map(nonTerminatingText) : [];
+    let next: URL | null = null;
+    const link = o['@odata.nextLink'];
+    if (link !== undefined && link !== null) {
+      if (typeof link !== 'string') throw bad(`'@odata.nextLink' is ${typeof link}, not a string`);
+      try {
+        next = new URL(link, this.endpoint);
+      } catch {
+        throw bad(`'@odata.nextLink' is not a URL`);
+      }
+      // The nextLink is followed with the bearer token: never to another origin.
+      if (next.origin !== this.endpoint.origin) throw bad(`'@odata.nextLink' points to ${next.origin}, not ${this.endpoint.origin}; refused so the token is not sent there`);
+      if (next.href === url.href) throw bad(`'@odata.nextLink' repeats the page just read`);
+    }
+    return { items: value.map(stripAnnotations) as T[], pageNumber, warnings, errors, requestId, next };
+  }
+
+  /**
+   * Budget headers come with successful answers: slow down before the budget is gone.
+   * Below 10 % remaining the concurrency is capped in proportion; with almost nothing
+   * left, every call pauses until Rate-Limit-Reset (bounded by maxRetryAfterMs).
+   */
+  private observeBudget(call: CallState, headers: http.IncomingHttpHeaders): void {
+    const limit = Number(headerValue(headers, 'rate-limit-limit'));
+    const remainingText = headerValue(headers, 'rate-limit-remaining');
+    const remaining = Number(remainingText);
+    if (!(limit > 0) || remainingText === null || !Number.isFinite(remaining)) return;
+    const fraction = remaining / limit;
+    if (fraction >= LOW_BUDGET_FRACTION) {
+      this.limiter.setBudgetCap(this.maxConcurrency);
+      return;
+    }
+    this.limiter.setBudgetCap((this.maxConcurrency * fraction) / LOW_BUDGET_FRACTION);
+    if (remaining > this.maxConcurrency) return;
+    const reset = Date.parse(headerValue(headers, 'rate-limit-reset') ?? '');
+    const untilReset = Number.isNaN(reset) ? this.baseBackoffMs : reset - this.clock.now();
+    const waitMs = Math.min(Math.max(untilReset, 0), this.maxRetryAfterMs);
+    const until = this.clock.now() + waitMs;
+    if (waitMs > 0 && until > this.pausedUntil) {
+      this.pausedUntil = until;
+      this.log.warn('Exchange budget almost spent; pausing calls', { cmdlet: call.cmdlet, rateLimitRemaining: remaining, rateLimitLimit: limit, waitMs });
+    }
+  }
+
+  private async waitWhilePaused(call: CallState): Promise<void> {
+    // Re-check only when another call extended the pause, so a clock that does not advance cannot loop.
+    let waitedFor = -1;
+    for (;;) {
+      const waitMs = this.pausedUntil - this.clock.now();
+      if (waitMs <= 0 || this.pausedUntil === waitedFor) return;
+      waitedFor = this.pausedUntil;
+      await this.sleep(call, waitMs);
+    }
+  }
+
+  private async sleep(call: CallState, ms: number): Promise<void> {
+    if (ms <= 0) return;
+    call.waitMs += ms;
+    this.counters.waitMs += ms;
+    try {
+      await this.clock.sleep(ms, call.signal);
+    } catch (e) {
+      throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: e });
+    }
+  }
+
+  /** Exponential backoff with full jitter: random in [0, min(cap, base x 2^(n-1))]. */
+  private backoff(failure: number): number {
+    const ceiling = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** Math.max(0, failure - 1));
+    return Math.round(this.random() * ceiling);
+  }
+
+  private noteRetry(call: CallState, reason: ExoError | NetworkError, waitMs: number, attempt: number): void {
+    call.retries++;
+    this.counters.retries++;
+    this.log.warn('Exchange call will be retried', {
+      cmdlet: call.cmdlet,
+      attempt,
+      reason: reason.code,
+      detail: reason instanceof ExoError ? (reason.exchangeMessage ?? reason.message) : reason.message,
+      httpStatus: reason instanceof ExoError ? reason.httpStatus : null,
+      requestId: reason instanceof ExoError ? reason.requestId : null,
+      waitMs,
+      concurrencyLimit: this.limiter.limit,
+    });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Who is calling the connector's HTTP API. Every protected route requires an Entra
+ * access token (v1 or v2) for the connector's API audience, signed by the tenant's keys,
+ * carrying the app role the route needs. Function keys alone are never enough.
+ */
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+
+/** App roles of the connector API (declared in the app registration's manifest). */
+export const Roles = {
+  Read: 'Devices.Read',
+  Manage: 'Devices.Manage',
+  Wipe: 'Devices.Wipe',
+  Sync: 'Sync.Run',
+  Policies: 'Policies.Manage',
+} as const;
+export type Role = (typeof Roles)[keyof typeof Roles];
+
+export interface Caller {
+  /** User principal name, or `app:<appid>` for an application caller. */
+  id: string;
+  kind: 'user' | 'app';
+  objectId: string | null;
+  tenantId: string;
+  roles: string[];
+  name: string | null;
+}
+
+export interface CallerVerifierOptions {
+  authorityHost: string;
+  tenantId: string;
+  audience: string;
+}
+
+export type CallerVerifier = (authorization: string | null | undefined, required: Role) => Promise<Caller>;
+
+export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
+  const host = o.authorityHost.replace(/\/+$/, '');
+  const jwks = createRemoteJWKSet(new URL(`${host}/${o.tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000 });
+  const audiences = [o.audience, o.audience.replace(/^api:\/\//, '')];
+
+  return async (authorization, required) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!m) throw new UnauthorizedError('A bearer token from Microsoft Entra ID is required (Authorization: Bearer <token>)');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(m[1], jwks, { audience: audiences, clockTolerance: 120 }));
+    } catch (e) {
+      throw new UnauthorizedError(`The bearer token was refused: ${(e as Error).message}`);
+    }
+    const tid = String(payload.tid ?? '');
+    // Accept v1 (sts.windows.net) and v2 (<authority>/<tid>/v2.0) issuers of the expected tenant only.
+    const issuers = [`https://sts.windows.net/${tid}/`, `${host}/${tid}/v2.0`];
+    if (!tid || !issuers.includes(String(payload.iss)) || (o.tenantId !== tid && !o.tenantId.includes('.'))) {
+      throw new UnauthorizedError(`The bearer token was issued by ${String(payload.iss)}, not by the connector's tenant`);
+    }
+    const roles = Array.isArray(payload.roles) ? payload.roles.map(String) : [];
+    const upn = (payload.upn ?? payload.preferred_username ?? payload.unique_name) as string | undefined;
+    const appId = String(payload.appid ?? payload.azp ?? '');
+    const caller: Caller = {
+      id: upn ?? `app:${appId}`,
+      kind: upn ? 'user' : 'app',
+      objectId: (payload.oid as string | undefined) ?? null,
+      tenantId: tid,
+      roles,
+      name: (payload.name as string | undefined) ?? null,
+    };
+    if (!roles.includes(required)) {
+      throw new ForbiddenError(`The caller ${caller.id} lacks the app role ${required}`, { requiredRole: required });
+    }
+    return caller;
+  };
+}

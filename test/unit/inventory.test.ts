@@ -1,0 +1,80 @@
+import { buildRecord, isStale, listingHashOf, EMPTY_STATISTICS, type ListingFacts } from '../../lib/domain/inventory';
+
+const listing: ListingFacts = {
+  deviceGuid: 'A1B2C3D4-0000-0000-0000-000000000001',
+  identity: 'jdoe\\ExchangeActiveSyncDevices\\iPhone§ABC',
+  mailbox: 'jdoe',
+  deviceId: 'ABC',
+  deviceType: 'iPhone',
+  deviceModel: 'iPhone15,2',
+  deviceOs: 'iOS 17.1',
+  deviceUserAgent: 'Apple-iPhone15C2/2101.1',
+  friendlyName: null,
+  clientType: 'EAS',
+  deviceImei: null,
+  deviceMobileOperator: null,
+  accessState: 'Allowed',
+  accessStateReason: 'Global',
+  accessControlRule: null,
+  firstSyncTime: '2024-01-01T00:00:00.000Z',
+  whenChanged: '2024-01-02T00:00:00.000Z',
+  whenCreated: '2024-01-01T00:00:00.000Z',
+  isManaged: false,
+  isCompliant: false,
+  isDisabled: false,
+};
+const user = { upn: 'jdoe@contoso.com', displayName: 'John Doe', primarySmtp: 'john.doe@contoso.com' };
+const now = new Date('2024-06-01T00:00:00Z');
+const base = { tenantId: 't1', listing, statistics: { ...EMPTY_STATISTICS, lastSuccessSync: '2024-05-31T00:00:00.000Z' }, user, name: 'jdoe_iPhone', previous: null, now, staleAfterDays: 30 };
+
+describe('inventory records', () => {
+  test('When a partnership is seen first, then it is new with first and last seen now and a lower-case key', () => {
+    const { record, change } = buildRecord(base);
+    expect(change).toBe('new');
+    expect(record.deviceGuid).toBe('a1b2c3d4-0000-0000-0000-000000000001');
+    expect(record.firstSeen).toBe(now.toISOString());
+    expect(record.userPrimarySmtp).toBe('john.doe@contoso.com');
+    expect(record.removed).toBe(false);
+  });
+
+  test('When nothing changed in Exchange, then the record is unchanged and keeps its last-seen time', () => {
+    const first = buildRecord(base).record;
+    const later = new Date('2024-06-02T00:00:00Z');
+    const { record, change } = buildRecord({ ...base, now: later, previous: first });
+    expect(change).toBe('unchanged');
+    expect(record.contentHash).toBe(first.contentHash);
+    expect(record.lastSeen).toBe(first.lastSeen);
+    expect(record.firstSeen).toBe(first.firstSeen);
+  });
+
+  test('When the access state changes, then both hashes change and the stored name is kept', () => {
+    const first = buildRecord(base).record;
+    const { record, change } = buildRecord({ ...base, name: 'other', previous: first, listing: { ...listing, accessState: 'Blocked' } });
+    expect(change).toBe('changed');
+    expect(record.name).toBe('jdoe_iPhone');
+    expect(record.listingHash).not.toBe(first.listingHash);
+  });
+
+  test('When only statistics change, then the listing hash stays and the content hash changes', () => {
+    const first = buildRecord(base).record;
+    const { record, change } = buildRecord({ ...base, previous: first, statistics: { ...base.statistics, status: 'DeviceWipePending' } });
+    expect(change).toBe('changed');
+    expect(record.listingHash).toBe(first.listingHash);
+    expect(listingHashOf(listing)).toBe(first.listingHash);
+  });
+
+  test('When a removed partnership is listed again, then it is revived', () => {
+    const first = buildRecord(base).record;
+    const { record, change } = buildRecord({ ...base, previous: { ...first, removed: true } });
+    expect(change).toBe('revived');
+    expect(record.removed).toBe(false);
+  });
+
+  test('When the last successful sync is older than the threshold, then the device is stale; an unknown sync time never is', () => {
+    expect(isStale('2024-04-01T00:00:00Z', now, 30)).toBe(true);
+    expect(isStale('2024-05-15T00:00:00Z', now, 30)).toBe(false);
+    expect(isStale(null, now, 1)).toBe(false);
+    const outlook = buildRecord({ ...base, listing: { ...listing, clientType: 'Outlook' }, statistics: EMPTY_STATISTICS });
+    expect(outlook.record.stale).toBe(false);
+  });
+});

@@ -1,0 +1,140 @@
+/** Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice, Clear-MobileDevice. */
+import { cmdletErrors } from '../exchange-errors';
+import { listing } from '../paging';
+import type { ClientType, Device } from '../store/model';
+import { compileFilter } from './opath';
+import { type Args, type ParamKind } from './params';
+import { deviceFilterProperties, mobileDeviceObject, mobileDeviceStatisticsObject } from './projections';
+import { type CmdletContext, type CmdletDef, confirmParam, identityParam, ignoredParam, none, objects, resultSizeParam } from './types';
+
+const SMTP = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+export const smtpAddressItem = (value: string, param: string) => {
+  if (!SMTP.test(value)) throw cmdletErrors.conversion(param, value, 'Microsoft.Exchange.Data.SmtpAddress', `"${value}" isn't a valid SMTP address.`);
+};
+
+/** -ActiveSync / -RestApi / -UniversalOutlook narrow a listing to those client types. */
+const clientSwitches = {
+  ActiveSync: { kind: 'switch' },
+  RestApi: { kind: 'switch' },
+  UniversalOutlook: { kind: 'switch' },
+  OWAforDevices: { kind: 'switch' },
+} satisfies Record<string, ParamKind>;
+
+function clientTypeFilter(args: Args): ((d: Device) => boolean) | undefined {
+  const wanted = new Set<ClientType>();
+  if (args.bool('ActiveSync')) wanted.add('EAS');
+  if (args.bool('RestApi')) wanted.add('REST');
+  if (args.bool('UniversalOutlook')) wanted.add('Outlook');
+  if (args.bool('OWAforDevices')) return () => false; // OWA for Devices is retired: no such partnerships.
+  return wanted.size === 0 ? undefined : (d) => wanted.has(d.clientType);
+}
+
+function deviceByIdentity(ctx: CmdletContext, identity: string): Device {
+  const d = ctx.org.findDevice(identity);
+  if (!d) throw cmdletErrors.notFound(identity);
+  return d;
+}
+
+const getMobileDevice: CmdletDef = {
+  name: 'Get-MobileDevice',
+  role: 'Mail Recipients',
+  params: {
+    Identity: identityParam,
+    Mailbox: identityParam,
+    Filter: { kind: 'string' },
+    ResultSize: resultSizeParam,
+    SortBy: { kind: 'string' },
+    DomainController: ignoredParam,
+    ...clientSwitches,
+  },
+  run(args, ctx) {
+    const { org } = ctx;
+    if (args.has('Identity') && args.has('Mailbox')) throw cmdletErrors.parameterSet();
+    if (args.has('SortBy')) {
+      // Sorting would break the stable order paging relies on; the connector never sorts server-side.
+      throw cmdletErrors.invalidOperation('The emulator does not implement -SortBy.');
+    }
+    const identity = args.string('Identity');
+    if (identity !== undefined) return objects([mobileDeviceObject(org, deviceByIdentity(ctx, identity))]);
+    const mailboxId = args.string('Mailbox');
+    const mailbox = mailboxId === undefined ? undefined : org.findMailbox(mailboxId);
+    if (mailboxId !== undefined && !mailbox) throw cmdletErrors.notFound(mailboxId);
+    const filterText = args.string('Filter');
+    const filter = filterText === undefined ? undefined : compileFilter(filterText, deviceFilterProperties(org));
+    const clients = clientTypeFilter(args);
+    const match = filter && clients ? (d: Device) => clients(d) && filter(d) : (filter ?? clients);
+    return {
+      kind: 'listing',
+      listing: listing(mailbox ? mailbox.devices : org.devices, (d) => mobileDeviceObject(org, d), match),
+      // Exchange's default ResultSize for Get-MobileDevice is 1000.
+      resultSize: args.resultSize(1000),
+    };
+  },
+};
+
+const getMobileDeviceStatistics: CmdletDef = {
+  name: 'Get-MobileDeviceStatistics',
+  role: 'Mail Recipients',
+  params: {
+    Identity: identityParam,
+    Mailbox: identityParam,
+    ShowRecoveryPassword: { kind: 'switch' },
+    GetMailboxLog: { kind: 'switch' },
+    NotificationEmailAddresses: { kind: 'multiValue', item: smtpAddressItem },
+    DomainController: ignoredParam,
+    ...clientSwitches,
+  },
+  run(args, ctx) {
+    const { org } = ctx;
+    const identity = args.string('Identity');
+    const mailboxId = args.string('Mailbox');
+    if (identity !== undefined && mailboxId !== undefined) throw cmdletErrors.parameterSet();
+    if (identity !== undefined) return objects([mobileDeviceStatisticsObject(org, deviceByIdentity(ctx, identity))]);
+    if (mailboxId === undefined) throw cmdletErrors.missingParameters(['Identity']);
+    const mailbox = org.findMailbox(mailboxId);
+    if (!mailbox) throw cmdletErrors.notFound(mailboxId);
+    return { kind: 'listing', listing: listing(mailbox.devices, (d) => mobileDeviceStatisticsObject(org, d), clientTypeFilter(args)), resultSize: Infinity };
+  },
+};
+
+const removeMobileDevice: CmdletDef = {
+  name: 'Remove-MobileDevice',
+  role: 'Mail Recipients',
+  params: { Identity: identityParam, Confirm: confirmParam, DomainController: ignoredParam },
+  mandatory: ['Identity'],
+  run(args, ctx) {
+    ctx.org.removeDevice(deviceByIdentity(ctx, args.string('Identity')!));
+    return none;
+  },
+};
+
+const clearMobileDevice: CmdletDef = {
+  name: 'Clear-MobileDevice',
+  role: 'Mail Recipients',
+  params: {
+    Identity: identityParam,
+    AccountOnly: { kind: 'switch' },
+    Cancel: { kind: 'switch' },
+    NotificationEmailAddresses: { kind: 'multiValue', item: smtpAddressItem },
+    Confirm: confirmParam,
+    DomainController: ignoredParam,
+  },
+  mandatory: ['Identity'],
+  run(args, ctx) {
+    const identity = args.string('Identity')!;
+    const device = deviceByIdentity(ctx, identity);
+    if (args.bool('Cancel')) {
+      ctx.org.cancelWipe(device, ctx.now, identity);
+      return none;
+    }
+    ctx.org.requestWipe(device, {
+      accountOnly: args.bool('AccountOnly') ?? false,
+      requestor: ctx.caller.displayName,
+      notify: args.multi('NotificationEmailAddresses')?.replace ?? args.multi('NotificationEmailAddresses')?.add ?? [],
+      now: ctx.now,
+    });
+    return none;
+  },
+};
+
+export const mobileDeviceCmdlets: CmdletDef[] = [getMobileDevice, getMobileDeviceStatistics, removeMobileDevice, clearMobileDevice];

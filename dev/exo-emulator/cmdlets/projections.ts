@@ -1,0 +1,407 @@
+/**
+ * The objects cmdlets return, in Exchange's PowerShell property names and order, with
+ * the OData/type annotations EXO puts beside some values. Clients must ignore the
+ * annotations and any property they do not know.
+ *
+ * EXO quirks kept on purpose:
+ * - Get-MobileDevice's UserDisplayName is not the user's display name but a canonical
+ *   name ending in the mailbox Name (".../contoso.onmicrosoft.com/alex.wilber"); the
+ *   user behind a device is the mailbox whose Name is the first segment of Identity.
+ * - Get-MobileDeviceStatistics spells the id `DeviceID` (Get-MobileDevice: `DeviceId`),
+ *   `DeviceFriendlyName` and `DevicePhoneNumber`.
+ * - Recipient lookups that go through Get-Recipient / Get-DistributionGroupMember carry no
+ *   UserPrincipalName (WindowsLiveID holds it).
+ */
+import { EXCHANGE_SERVER } from '../exchange-errors';
+import type { AccessRule, Device, Group, Mailbox, MailboxPolicy, OrgSettings, Recipient } from '../store/model';
+import type { Org } from '../store/org';
+import { POLICY_SETTINGS } from '../store/policy-settings';
+import { exoDate, exoDateUtc, formatByteSize } from '../values';
+import type { WireObject } from '../wire';
+import type { FilterProperties } from './opath';
+import { settingToWire } from './params';
+
+const STRINGS = '#Collection(String)';
+const OBJECT_STATE = 'Unchanged';
+
+function guidProp(o: WireObject, key: string, value: string): void {
+  o[`${key}@data.type`] = 'System.Guid';
+  o[key] = value;
+}
+
+function listProp(o: WireObject, key: string, value: readonly string[]): void {
+  o[`${key}@odata.type`] = STRINGS;
+  o[key] = [...value];
+}
+
+function times(o: WireObject, created: number, changed: number): void {
+  o.WhenChanged = exoDate(changed);
+  o.WhenCreated = exoDate(created);
+  o.WhenChangedUTC = exoDateUtc(changed);
+  o.WhenCreatedUTC = exoDateUtc(created);
+}
+
+function organizationId(org: Org): string {
+  return `EURPR01A005.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/${org.domain} - EURPR01A005.PROD.OUTLOOK.COM/ConfigurationUnits/${org.domain}/Configuration`;
+}
+
+// ---- devices -------------------------------------------------------------------
+
+export function mobileDeviceObject(org: Org, d: Device): WireObject {
+  const identity = org.deviceIdentity(d);
+  const o: WireObject = {
+    FriendlyName: d.friendlyName,
+    DeviceId: d.deviceId,
+    DeviceImei: d.deviceImei,
+    DeviceMobileOperator: d.deviceMobileOperator,
+    DeviceOS: d.deviceOs,
+    DeviceOSLanguage: d.deviceOsLanguage,
+    DeviceTelephoneNumber: d.deviceTelephoneNumber,
+    DeviceType: d.deviceType,
+    DeviceUserAgent: d.deviceUserAgent,
+    DeviceModel: d.deviceModel,
+    FirstSyncTime: exoDate(d.firstSyncTime),
+    UserDisplayName: org.canonicalName(d.mailbox.name),
+    'DeviceAccessState@data.type': 'Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState',
+    DeviceAccessState: d.accessState,
+    'DeviceAccessStateReason@data.type': 'Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason',
+    DeviceAccessStateReason: d.accessStateReason,
+    DeviceAccessControlRule: d.accessControlRule,
+    ClientVersion: d.activeSyncVersion,
+    ClientType: d.clientType,
+    IsManaged: d.isManaged,
+    IsCompliant: d.isCompliant,
+    IsDisabled: d.isDisabled,
+    DeviceActiveSyncVersion: d.activeSyncVersion,
+    'ProvisioningFlags@odata.type': '#Int32',
+    ProvisioningFlags: d.provisioningFlags,
+    AdminDisplayName: null,
+    ExchangeVersion: '0.10 (14.1.100.0)',
+    Name: org.deviceName(d),
+    DistinguishedName: org.deviceDistinguishedName(d),
+    Identity: identity,
+  };
+  guidProp(o, 'Guid', d.guid);
+  o.ObjectCategory = 'EURPR01A005.PROD.OUTLOOK.COM/Configuration/Schema/ms-Exch-Active-Sync-Device';
+  listProp(o, 'ObjectClass', ['top', 'msExchActiveSyncDevice']);
+  times(o, d.whenCreated, d.whenChanged);
+  o.OrganizationId = organizationId(org);
+  o.Id = identity;
+  o.OriginatingServer = EXCHANGE_SERVER;
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+  return o;
+}
+
+export function mobileDeviceStatisticsObject(org: Org, d: Device): WireObject {
+  const o: WireObject = {
+    FirstSyncTime: exoDate(d.firstSyncTime),
+    LastPolicyUpdateTime: exoDate(d.lastPolicyUpdateTime),
+    LastSyncAttemptTime: exoDate(d.lastSyncAttemptTime),
+    LastSuccessSync: exoDate(d.lastSuccessSync),
+    DeviceType: d.deviceType,
+    DeviceID: d.deviceId,
+    DeviceUserAgent: d.deviceUserAgent,
+    DeviceWipeSentTime: exoDate(d.fullWipe.sentTime),
+    DeviceWipeRequestTime: exoDate(d.fullWipe.requestTime),
+    DeviceWipeAckTime: exoDate(d.fullWipe.ackTime),
+    AccountOnlyDeviceWipeSentTime: exoDate(d.accountOnlyWipe.sentTime),
+    AccountOnlyDeviceWipeRequestTime: exoDate(d.accountOnlyWipe.requestTime),
+    AccountOnlyDeviceWipeAckTime: exoDate(d.accountOnlyWipe.ackTime),
+    LastPingHeartbeat: d.clientType === 'EAS' ? 540 : null,
+    RecoveryPassword: '********',
+    DeviceModel: d.deviceModel,
+    DeviceImei: d.deviceImei,
+    DeviceFriendlyName: d.friendlyName,
+    DeviceOS: d.deviceOs,
+    DeviceOSLanguage: d.deviceOsLanguage,
+    DevicePhoneNumber: d.deviceTelephoneNumber,
+    MailboxLogReport: null,
+    DeviceEnableOutboundSMS: false,
+    DeviceMobileOperator: d.deviceMobileOperator,
+    Identity: org.deviceIdentity(d),
+  };
+  guidProp(o, 'Guid', d.guid);
+  Object.assign(o, {
+    IsRemoteWipeSupported: d.isRemoteWipeSupported,
+    Status: org.status(d),
+    StatusNote: null,
+    DeviceAccessState: d.accessState,
+    DeviceAccessStateReason: d.accessStateReason,
+    DeviceAccessControlRule: d.accessControlRule,
+    DevicePolicyApplied: org.effectivePolicy(d.mailbox).name,
+    DevicePolicyApplicationStatus: d.policyApplicationStatus,
+    LastDeviceWipeRequestor: d.lastDeviceWipeRequestor,
+    LastAccountOnlyDeviceWipeRequestor: d.lastAccountOnlyDeviceWipeRequestor,
+    ClientVersion: d.activeSyncVersion,
+    'NumberOfFoldersSynced@odata.type': '#Int32',
+    NumberOfFoldersSynced: d.numberOfFoldersSynced,
+    SyncStateUpgradeTime: null,
+    ClientType: d.clientType,
+    IsValid: true,
+    ObjectState: 'New',
+  });
+  return o;
+}
+
+/** Get-MobileDevice -Filter: Exchange's fixed list of filterable device properties. */
+export function deviceFilterProperties(org: Org): FilterProperties<Device> {
+  return {
+    ClientType: { get: (d) => d.clientType },
+    DeviceAccessControlRule: { get: (d) => d.accessControlRule },
+    DeviceAccessState: { get: (d) => d.accessState },
+    DeviceAccessStateReason: { get: (d) => d.accessStateReason },
+    DeviceActiveSyncVersion: { get: (d) => d.activeSyncVersion },
+    DeviceId: { get: (d) => d.deviceId },
+    DeviceImei: { get: (d) => d.deviceImei },
+    DeviceMobileOperator: { get: (d) => d.deviceMobileOperator },
+    DeviceModel: { get: (d) => d.deviceModel },
+    DeviceOS: { get: (d) => d.deviceOs },
+    DeviceOSLanguage: { get: (d) => d.deviceOsLanguage },
+    DeviceTelephoneNumber: { get: (d) => d.deviceTelephoneNumber },
+    DeviceType: { get: (d) => d.deviceType },
+    DeviceUserAgent: { get: (d) => d.deviceUserAgent },
+    FirstSyncTime: { get: (d) => d.firstSyncTime, date: true },
+    FriendlyName: { get: (d) => d.friendlyName },
+    ProvisioningFlags: { get: (d) => d.provisioningFlags },
+    UserDisplayName: { get: (d) => org.canonicalName(d.mailbox.name) },
+  };
+}
+
+// ---- recipients ----------------------------------------------------------------
+
+function recipientCore(o: WireObject, r: Recipient): void {
+  o.Name = r.name;
+  o.Alias = r.alias;
+  o.DisplayName = r.displayName;
+  o.PrimarySmtpAddress = r.primarySmtpAddress;
+  listProp(o, 'EmailAddresses', r.kind === 'mailbox' ? r.emailAddresses : [`SMTP:${r.primarySmtpAddress}`]);
+  o.ExternalDirectoryObjectId = r.externalDirectoryObjectId;
+  guidProp(o, 'Guid', r.guid);
+}
+
+function recipientType(r: Recipient): string {
+  return r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'MailUniversalSecurityGroup' : 'MailUniversalDistributionGroup';
+}
+
+function recipientTypeDetails(r: Recipient): string {
+  return r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails;
+}
+
+function recipientTail(o: WireObject, r: Recipient): void {
+  o.DistinguishedName = r.distinguishedName;
+  o.Identity = r.name;
+  o.Id = r.name;
+  times(o, r.whenCreated, r.whenChanged);
+  o.OriginatingServer = EXCHANGE_SERVER;
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+}
+
+export function mailboxObject(m: Mailbox): WireObject {
+  const o: WireObject = {};
+  recipientCore(o, m);
+  o.UserPrincipalName = m.upn;
+  o.WindowsEmailAddress = m.primarySmtpAddress;
+  guidProp(o, 'ExchangeGuid', m.guid);
+  o.RecipientType = 'UserMailbox';
+  o.RecipientTypeDetails = 'UserMailbox';
+  o.IsMailboxEnabled = true;
+  o.HiddenFromAddressListsEnabled = false;
+  o.ProhibitSendQuota = formatByteSize(99 * 1024 ** 3);
+  o.ProhibitSendReceiveQuota = formatByteSize(100 * 1024 ** 3);
+  recipientTail(o, m);
+  return o;
+}
+
+export function recipientObject(r: Recipient): WireObject {
+  const o: WireObject = {};
+  recipientCore(o, r);
+  o.WindowsLiveID = r.kind === 'mailbox' ? r.upn : '';
+  o.RecipientType = recipientType(r);
+  o.RecipientTypeDetails = recipientTypeDetails(r);
+  o.Department = r.kind === 'mailbox' ? r.department : null;
+  o.HiddenFromAddressListsEnabled = false;
+  recipientTail(o, r);
+  return o;
+}
+
+export function userObject(m: Mailbox): WireObject {
+  const o: WireObject = {
+    Name: m.name,
+    DisplayName: m.displayName,
+    FirstName: m.firstName ?? '',
+    LastName: m.lastName ?? '',
+    UserPrincipalName: m.upn,
+    WindowsEmailAddress: m.primarySmtpAddress,
+    Department: m.department ?? '',
+    Title: '',
+    ExternalDirectoryObjectId: m.externalDirectoryObjectId,
+  };
+  guidProp(o, 'Guid', m.guid);
+  o.RecipientType = 'UserMailbox';
+  o.RecipientTypeDetails = 'UserMailbox';
+  o.AccountDisabled = false;
+  recipientTail(o, m);
+  return o;
+}
+
+export function casMailboxObject(org: Org, m: Mailbox): WireObject {
+  const o: WireObject = {
+    Name: m.name,
+    DisplayName: m.displayName,
+    PrimarySmtpAddress: m.primarySmtpAddress,
+    ExternalDirectoryObjectId: m.externalDirectoryObjectId,
+  };
+  guidProp(o, 'Guid', m.guid);
+  Object.assign(o, {
+    ActiveSyncEnabled: m.activeSyncEnabled,
+    ActiveSyncMailboxPolicy: org.effectivePolicy(m).name,
+    ActiveSyncMailboxPolicyIsDefaulted: m.policy === null,
+    ActiveSyncDebugLogging: false,
+    ActiveSyncSuppressReadReceipt: false,
+    HasActiveSyncDevicePartnership: m.devices.size > 0,
+  });
+  listProp(o, 'ActiveSyncAllowedDeviceIDs', m.allowedDeviceIds);
+  listProp(o, 'ActiveSyncBlockedDeviceIDs', m.blockedDeviceIds);
+  Object.assign(o, {
+    OWAEnabled: true,
+    OWAforDevicesEnabled: true,
+    EwsEnabled: true,
+    PopEnabled: true,
+    ImapEnabled: true,
+    MAPIEnabled: true,
+    UniversalOutlookEnabled: true,
+    OutlookMobileEnabled: true,
+  });
+  recipientTail(o, m);
+  return o;
+}
+
+export function groupObject(g: Group): WireObject {
+  const o: WireObject = {
+    Name: g.name,
+    DisplayName: g.displayName,
+    WindowsEmailAddress: g.primarySmtpAddress,
+    ExternalDirectoryObjectId: g.externalDirectoryObjectId,
+  };
+  guidProp(o, 'Guid', g.guid);
+  o.RecipientType = recipientType(g);
+  o.RecipientTypeDetails = g.recipientTypeDetails;
+  o.GroupType = g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'Universal, SecurityEnabled' : 'Universal';
+  listProp(o, 'Members', g.members.view().map((m) => m.name));
+  recipientTail(o, g);
+  return o;
+}
+
+export function recipientFilterProperties(org: Org): FilterProperties<Recipient> {
+  const mb = <T>(f: (m: Mailbox) => T, other: T) => (r: Recipient) => (r.kind === 'mailbox' ? f(r) : other);
+  return {
+    Name: { get: (r) => r.name },
+    Alias: { get: (r) => r.alias },
+    DisplayName: { get: (r) => r.displayName },
+    PrimarySmtpAddress: { get: (r) => r.primarySmtpAddress },
+    WindowsEmailAddress: { get: (r) => r.primarySmtpAddress },
+    EmailAddresses: { get: (r) => (r.kind === 'mailbox' ? r.emailAddresses : [`SMTP:${r.primarySmtpAddress}`]) },
+    UserPrincipalName: { get: mb((m) => m.upn, null) },
+    WindowsLiveID: { get: mb((m) => m.upn, null) },
+    ExternalDirectoryObjectId: { get: (r) => r.externalDirectoryObjectId },
+    Guid: { get: (r) => r.guid },
+    DistinguishedName: { get: (r) => r.distinguishedName },
+    RecipientType: { get: (r) => recipientType(r) },
+    RecipientTypeDetails: { get: (r) => recipientTypeDetails(r) },
+    Department: { get: mb((m) => m.department, null) },
+    FirstName: { get: mb((m) => m.firstName, null) },
+    LastName: { get: mb((m) => m.lastName, null) },
+    ActiveSyncEnabled: { get: mb((m) => m.activeSyncEnabled, null) },
+    HasActiveSyncDevicePartnership: { get: mb((m) => m.devices.size > 0, null) },
+    WhenCreated: { get: (r) => r.whenCreated, date: true },
+    WhenChanged: { get: (r) => r.whenChanged, date: true },
+    // Exchange wants the group's DN; names and other identities are resolved for convenience.
+    MemberOfGroup: {
+      get: mb((m) => m.groups.map((g) => g.distinguishedName), []),
+      resolve: (literal) => org.findGroup(literal)?.distinguishedName ?? literal,
+    },
+  };
+}
+
+// ---- configuration objects -----------------------------------------------------
+
+export function mailboxPolicyObject(org: Org, p: MailboxPolicy): WireObject {
+  const o: WireObject = {};
+  for (const s of POLICY_SETTINGS) {
+    const value = p.settings.get(s.name) ?? null;
+    if (s.spec.kind === 'stringList') listProp(o, s.name, (value as string[] | null) ?? []);
+    else if (value === null) o[s.name] = null;
+    else {
+      if (s.spec.kind === 'int') o[`${s.name}@odata.type`] = '#Int32';
+      o[s.name] = settingToWire(s.spec, value);
+    }
+  }
+  Object.assign(o, {
+    IsDefault: p.isDefault,
+    IsDefaultPolicy: p.isDefault,
+    AdminDisplayName: '',
+    ExchangeVersion: '0.10 (14.1.100.0)',
+    Name: p.name,
+    DistinguishedName: org.policyDn(p.name),
+    Identity: p.name,
+  });
+  guidProp(o, 'Guid', p.guid);
+  listProp(o, 'ObjectClass', ['top', 'msExchRecipientTemplate', 'msExchMobileMailboxPolicy']);
+  times(o, p.whenCreated, p.whenChanged);
+  o.OrganizationId = organizationId(org);
+  o.Id = p.name;
+  o.OriginatingServer = EXCHANGE_SERVER;
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+  return o;
+}
+
+export function accessRuleObject(org: Org, r: AccessRule): WireObject {
+  const o: WireObject = {
+    QueryString: r.queryString,
+    Characteristic: r.characteristic,
+    AccessLevel: r.accessLevel,
+    AdminDisplayName: '',
+    ExchangeVersion: '0.10 (14.1.100.0)',
+    Name: r.name,
+    DistinguishedName: org.ruleDn(r.name),
+    Identity: r.name,
+  };
+  guidProp(o, 'Guid', r.guid);
+  times(o, r.whenCreated, r.whenChanged);
+  o.OrganizationId = organizationId(org);
+  o.Id = r.name;
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+  return o;
+}
+
+export function orgSettingsObject(org: Org, s: OrgSettings): WireObject {
+  const o: WireObject = {
+    DefaultAccessLevel: s.defaultAccessLevel,
+    UserMailInsert: s.userMailInsert,
+    AllowAccessForUnSupportedPlatform: s.allowAccessForUnSupportedPlatform,
+  };
+  listProp(o, 'AdminMailRecipients', s.adminMailRecipients);
+  Object.assign(o, {
+    OtaNotificationMailInsert: s.otaNotificationMailInsert,
+    DeviceFiltering: null,
+    IsIntuneManaged: false,
+    HostedTenantEmailAddress: null,
+    AccessLevel: s.defaultAccessLevel,
+    AdminDisplayName: '',
+    ExchangeVersion: '0.10 (14.1.100.0)',
+    Name: 'Mobile Mailbox Settings',
+    DistinguishedName: org.configurationDn('Mobile Mailbox Settings'),
+    Identity: 'Mobile Mailbox Settings',
+  });
+  guidProp(o, 'Guid', s.guid);
+  o.WhenChanged = exoDate(s.whenChanged);
+  o.WhenChangedUTC = exoDateUtc(s.whenChanged);
+  o.OrganizationId = organizationId(org);
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+  return o;
+}

@@ -1,0 +1,170 @@
+/**
+ * Recipient cmdlets the connector uses to find the users behind devices and to scope by
+ * group: Get-Mailbox, Get-Recipient, Get-User, Get-CASMailbox, Set-CASMailbox, Get-Group,
+ * Get-DistributionGroupMember. Only user mailboxes and mail-enabled groups are modelled.
+ */
+import { cmdletErrors } from '../exchange-errors';
+import { listing } from '../paging';
+import type { Group, Mailbox, Recipient } from '../store/model';
+import type { SeqList } from '../store/seq-list';
+import type { WireObject } from '../wire';
+import { compileFilter } from './opath';
+import { type Args, applyMultiValue, type ParamKind } from './params';
+import { casMailboxObject, groupObject, mailboxObject, recipientFilterProperties, recipientObject, userObject } from './projections';
+import { type CmdletContext, type CmdletDef, type CmdletOutput, confirmParam, identityParam, ignoredParam, none, objects, resultSizeParam } from './types';
+
+const RECIPIENT_TYPE_DETAILS = [
+  'UserMailbox',
+  'SharedMailbox',
+  'RoomMailbox',
+  'EquipmentMailbox',
+  'MailUser',
+  'GuestMailUser',
+  'MailContact',
+  'User',
+  'MailUniversalDistributionGroup',
+  'MailUniversalSecurityGroup',
+  'DynamicDistributionGroup',
+  'GroupMailbox',
+] as const;
+const RECIPIENT_TYPES = ['UserMailbox', 'MailUser', 'MailContact', 'User', 'MailUniversalDistributionGroup', 'MailUniversalSecurityGroup', 'DynamicDistributionGroup'] as const;
+
+const recipientTypeDetailsParam: ParamKind = {
+  kind: 'enumList',
+  values: RECIPIENT_TYPE_DETAILS,
+  typeName: 'Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails[]',
+};
+
+const listingParams: Record<string, ParamKind> = {
+  Identity: identityParam,
+  Filter: { kind: 'string' },
+  ResultSize: resultSizeParam,
+  DomainController: ignoredParam,
+};
+
+function typeOf(r: Recipient): string {
+  return r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails;
+}
+
+/** -Identity gives one object (or ManagementObjectNotFoundException); otherwise a filtered, paged listing. */
+function recipientQuery<T extends Recipient>(
+  args: Args,
+  ctx: CmdletContext,
+  o: { list: SeqList<T>; find: (id: string) => T | undefined; project: (r: T) => WireObject; filterParam?: string },
+): CmdletOutput {
+  const identity = args.string('Identity');
+  if (identity !== undefined) {
+    const found = o.find(identity);
+    if (!found) throw cmdletErrors.notFound(identity);
+    return objects([o.project(found)]);
+  }
+  const tests: ((r: T) => boolean)[] = [];
+  for (const param of ['Filter', o.filterParam]) {
+    const text = param ? args.string(param) : undefined;
+    if (text !== undefined) tests.push(compileFilter<Recipient>(text, recipientFilterProperties(ctx.org)));
+  }
+  const details = args.get('RecipientTypeDetails') as string[] | undefined;
+  if (details) tests.push((r) => details.includes(typeOf(r)));
+  const types = args.get('RecipientType') as string[] | undefined;
+  if (types) tests.push((r) => types.includes(r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails));
+  const match = tests.length === 0 ? undefined : (r: T) => tests.every((t) => t(r));
+  return { kind: 'listing', listing: listing(o.list, o.project, match), resultSize: args.resultSize(1000) };
+}
+
+const ROLE = 'Mail Recipients';
+
+const getMailbox: CmdletDef = {
+  name: 'Get-Mailbox',
+  role: ROLE,
+  params: { ...listingParams, RecipientTypeDetails: recipientTypeDetailsParam },
+  run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: mailboxObject }),
+};
+
+const getRecipient: CmdletDef = {
+  name: 'Get-Recipient',
+  role: ROLE,
+  params: {
+    ...listingParams,
+    RecipientPreviewFilter: { kind: 'string' },
+    RecipientTypeDetails: recipientTypeDetailsParam,
+    RecipientType: { kind: 'enumList', values: RECIPIENT_TYPES, typeName: 'Microsoft.Exchange.Data.Directory.Recipient.RecipientType[]' },
+  },
+  run: (args, ctx) =>
+    recipientQuery(args, ctx, { list: ctx.org.recipients, find: (id) => ctx.org.findRecipient(id), project: recipientObject, filterParam: 'RecipientPreviewFilter' }),
+};
+
+const getUser: CmdletDef = {
+  name: 'Get-User',
+  role: ROLE,
+  params: { ...listingParams, RecipientTypeDetails: recipientTypeDetailsParam },
+  run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: userObject }),
+};
+
+const getCasMailbox: CmdletDef = {
+  name: 'Get-CASMailbox',
+  role: ROLE,
+  params: listingParams,
+  run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: (m) => casMailboxObject(ctx.org, m) }),
+};
+
+const setCasMailbox: CmdletDef = {
+  name: 'Set-CASMailbox',
+  role: ROLE,
+  params: {
+    Identity: identityParam,
+    ActiveSyncEnabled: { kind: 'bool' },
+    ActiveSyncMailboxPolicy: { kind: 'string', nullable: true },
+    ActiveSyncAllowedDeviceIDs: { kind: 'multiValue' },
+    ActiveSyncBlockedDeviceIDs: { kind: 'multiValue' },
+    Confirm: confirmParam,
+    DomainController: ignoredParam,
+  },
+  mandatory: ['Identity'],
+  run(args, ctx) {
+    const { org } = ctx;
+    const identity = args.string('Identity')!;
+    const mailbox: Mailbox | undefined = org.findMailbox(identity);
+    if (!mailbox) throw cmdletErrors.notFound(identity);
+    if (args.has('ActiveSyncMailboxPolicy')) {
+      const policyId = args.get('ActiveSyncMailboxPolicy') as string | null;
+      const policy = policyId === null ? null : org.findPolicy(policyId);
+      if (policy === undefined) throw cmdletErrors.notFound(policyId!);
+      mailbox.policy = policy;
+    }
+    const enabled = args.bool('ActiveSyncEnabled');
+    if (enabled !== undefined) mailbox.activeSyncEnabled = enabled;
+    const allowed = args.multi('ActiveSyncAllowedDeviceIDs');
+    const blocked = args.multi('ActiveSyncBlockedDeviceIDs');
+    org.setDeviceLists(
+      mailbox,
+      {
+        allowed: allowed && applyMultiValue(mailbox.allowedDeviceIds, allowed),
+        blocked: blocked && applyMultiValue(mailbox.blockedDeviceIds, blocked),
+      },
+      ctx.now,
+    );
+    return none;
+  },
+};
+
+const getGroup: CmdletDef = {
+  name: 'Get-Group',
+  role: 'Distribution Groups',
+  params: { ...listingParams, RecipientTypeDetails: recipientTypeDetailsParam },
+  run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.groups, find: (id) => ctx.org.findGroup(id), project: groupObject }),
+};
+
+const getDistributionGroupMember: CmdletDef = {
+  name: 'Get-DistributionGroupMember',
+  role: 'Distribution Groups',
+  params: { Identity: identityParam, ResultSize: resultSizeParam, DomainController: ignoredParam },
+  mandatory: ['Identity'],
+  run(args, ctx) {
+    const identity = args.string('Identity')!;
+    const group: Group | undefined = ctx.org.findGroup(identity);
+    if (!group) throw cmdletErrors.notFound(identity);
+    return { kind: 'listing', listing: listing(group.members, recipientObject), resultSize: args.resultSize(1000) };
+  },
+};
+
+export const recipientCmdlets: CmdletDef[] = [getMailbox, getRecipient, getUser, getCasMailbox, setCasMailbox, getGroup, getDistributionGroupMember];

@@ -1,0 +1,130 @@
+/**
+ * The control interface over HTTP, for `npm start` users and out-of-process tests:
+ * `GET|POST /_emulator/<operation>` with a JSON body (or query string for reads), no
+ * auth. GET /_emulator lists the operations. Errors answer
+ * `{"error":{"code","message",...}}` with 400 (bad input) or 404 (unknown device...).
+ */
+import { isAppError } from '../../lib/errors';
+import { EmulatedCmdletError } from './exchange-errors';
+import type { EmulatorControl, FaultSettings } from './types';
+import { jsonReply, type Reply } from './wire';
+
+type Handler = (body: Record<string, unknown>, query: URLSearchParams) => unknown;
+
+interface Route {
+  method: 'GET' | 'POST';
+  description: string;
+  run: Handler;
+}
+
+const page = <T>(items: T[], query: URLSearchParams) => {
+  const offset = Number(query.get('offset') ?? 0);
+  const limit = query.has('limit') ? Number(query.get('limit')) : items.length;
+  return items.slice(offset, offset + limit);
+};
+
+export interface ControlHttp {
+  handle(method: string, url: URL, body: Buffer): Promise<Reply>;
+}
+
+export function createControlHttp(control: EmulatorControl, info: () => Record<string, unknown>): ControlHttp {
+  const id = (b: Record<string, unknown>, q: URLSearchParams) => String(b.id ?? q.get('id') ?? '');
+  const routes: Record<string, Route> = {
+    seed: { method: 'POST', description: 'body {devices, mailboxes, seed?, outlookShare?, startDate?, asOf?} -> seed summary', run: (b) => control.seed(b as never) },
+    addDevice: { method: 'POST', description: 'body {mailbox, deviceType, deviceId?, clientType?, ...} -> device', run: (b) => control.addDevice(b as never) },
+    removeDevice: { method: 'POST', description: 'body {id}', run: (b, q) => (control.removeDevice(id(b, q)), { removed: true }) },
+    updateDevice: { method: 'POST', description: 'body {id, patch} -> device', run: (b, q) => control.updateDevice(id(b, q), (b.patch ?? {}) as never) },
+    checkIn: {
+      method: 'POST',
+      description: 'body {id} or {all:true} -> {checkedIn}',
+      run: (b, q) => ({ checkedIn: control.checkIn(b.all === true ? { all: true } : id(b, q)) }),
+    },
+    listDevices: { method: 'GET', description: '?offset&limit -> devices', run: (_b, q) => page(control.listDevices(), q) },
+    getDevice: {
+      method: 'GET',
+      description: '?id= -> device',
+      run: (b, q) => control.getDevice(id(b, q)) ?? { error: { code: 'NotFound', message: `No device partnership '${id(b, q)}'.` }, status: 404 },
+    },
+    addMailbox: { method: 'POST', description: 'body {alias, displayName?, upn?, primarySmtpAddress?, name?} -> mailbox', run: (b) => control.addMailbox(b as never) },
+    listMailboxes: { method: 'GET', description: '?offset&limit -> mailboxes', run: (_b, q) => page(control.listMailboxes(), q) },
+    getMailbox: {
+      method: 'GET',
+      description: '?id= -> mailbox',
+      run: (b, q) => control.getMailbox(id(b, q)) ?? { error: { code: 'NotFound', message: `No mailbox '${id(b, q)}'.` }, status: 404 },
+    },
+    invoke: {
+      method: 'POST',
+      description: 'body {CmdletName, Parameters} -> {value} (as an administrator: no auth, faults or paging)',
+      run: (b) => {
+        const input = (b.CmdletInput ?? b) as { CmdletName?: string; Parameters?: Record<string, unknown> };
+        return { value: control.invoke(String(input.CmdletName ?? ''), input.Parameters ?? {}) };
+      },
+    },
+    setFaults: { method: 'POST', description: 'body FaultSettings', run: (b) => (control.setFaults(b as FaultSettings), { ok: true }) },
+    clearFaults: { method: 'POST', description: 'no faults, default budget', run: () => (control.clearFaults(), { ok: true }) },
+    denyCmdlets: { method: 'POST', description: 'body {names:[...]}', run: (b) => (control.denyCmdlets((b.names ?? []) as string[]), { denied: control.deniedCmdlets() }) },
+    allowAll: { method: 'POST', description: 'undo denyCmdlets', run: () => (control.allowAll(), { denied: [] }) },
+    deniedCmdlets: { method: 'GET', description: '-> names', run: () => control.deniedCmdlets() },
+    cmdlets: { method: 'GET', description: '-> implemented cmdlet names', run: () => control.cmdlets() },
+    setEmptyAnswer: {
+      method: 'POST',
+      description: "body {cmdlet, style: 'value'|'noContent'|'emptyBody'}",
+      run: (b) => (control.setEmptyAnswer(String(b.cmdlet), b.style as never), { ok: true }),
+    },
+    calls: { method: 'GET', description: '-> counters', run: () => control.calls() },
+    resetCounters: { method: 'POST', description: 'zero the counters and the call log', run: () => (control.resetCounters(), { ok: true }) },
+    callLog: { method: 'GET', description: '-> last 1000 calls', run: () => control.callLog() },
+    setClock: {
+      method: 'POST',
+      description: 'body {now: ISO} (frozen) or {offsetMs} (real time shifted)',
+      run: (b) => {
+        if (typeof b.now === 'string') {
+          const fixed = new Date(b.now);
+          if (Number.isNaN(fixed.getTime())) return { error: { code: 'ValidationError', message: `now: '${b.now}' is not an ISO date` }, status: 400 };
+          control.setClock(() => new Date(fixed));
+        } else if (typeof b.offsetMs === 'number') {
+          const offset = b.offsetMs;
+          control.setClock(() => new Date(Date.now() + offset));
+        } else return { error: { code: 'ValidationError', message: 'give now (ISO) or offsetMs (number)' }, status: 400 };
+        return { ok: true };
+      },
+    },
+    resetClock: { method: 'POST', description: 'back to real time', run: () => (control.resetClock(), { ok: true }) },
+  };
+
+  return {
+    async handle(method, url, bodyBuf) {
+      const op = url.pathname.replace(/^\/_emulator\/?/, '');
+      if (op === '') {
+        return jsonReply(200, {
+          ...info(),
+          routes: Object.fromEntries(Object.entries(routes).map(([name, r]) => [`${r.method} /_emulator/${name}`, r.description])),
+        });
+      }
+      const route = routes[op];
+      if (!route) return jsonReply(404, { error: { code: 'NotFound', message: `No control operation '${op}'. GET /_emulator lists them.` } });
+      if (route.method === 'POST' && method.toUpperCase() !== 'POST') {
+        return jsonReply(405, { error: { code: 'MethodNotAllowed', message: `${op} takes POST.` } }, { Allow: 'POST' });
+      }
+      let body: Record<string, unknown> = {};
+      if (bodyBuf.length > 0) {
+        try {
+          body = JSON.parse(bodyBuf.toString('utf8')) as Record<string, unknown>;
+        } catch {
+          return jsonReply(400, { error: { code: 'ValidationError', message: 'The body is not valid JSON.' } });
+        }
+      }
+      try {
+        const result = route.run(body ?? {}, url.searchParams) as { status?: number; error?: unknown } | undefined;
+        if (result && typeof result === 'object' && !Array.isArray(result) && result.error && typeof result.status === 'number') {
+          return jsonReply(result.status, { error: result.error });
+        }
+        return jsonReply(200, result ?? { ok: true });
+      } catch (e) {
+        if (isAppError(e)) return jsonReply(e.status, { error: e.toJSON() });
+        if (e instanceof EmulatedCmdletError) return jsonReply(400, { error: { code: 'CmdletError', exceptionType: e.exceptionType, message: e.message } });
+        return jsonReply(500, { error: { code: 'InternalError', message: String(e) } });
+      }
+    },
+  };
+}

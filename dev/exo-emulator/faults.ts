@@ -1,0 +1,127 @@
+/**
+ * Injected misbehaviour: throttling (429 with whole, fractional or no Retry-After, or the
+ * per-tenant concurrency text under another status), failures (5xx, transient Exchange
+ * exception types), dropped connections, latency, and the request budget Exchange
+ * reports in Rate-Limit-* headers. Faults are decided before the cmdlet runs, so a
+ * throttled or dropped page does not consume its nextLink: the client may retry it.
+ * Wall-clock time is used here (not the emulator's data clock) because clients wait on
+ * Retry-After in real time.
+ */
+import { ValidationError } from '../../lib/errors';
+import type { FaultSettings } from './types';
+
+export const CONCURRENCY_TEXT = 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again.';
+
+export type FaultDecision =
+  | { kind: 'none'; latencyMs: number }
+  | { kind: 'drop'; latencyMs: number }
+  | { kind: 'throttle'; latencyMs: number; status: number; retryAfterSeconds: number | null; concurrencyText: boolean }
+  | { kind: 'fail'; latencyMs: number; status: number; exceptionType: string | null };
+
+const positiveInt = (field: string, v: unknown) => {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw ValidationError.of(field, 'must be a positive integer');
+};
+const nonNegative = (field: string, v: unknown) => {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw ValidationError.of(field, 'must be a number >= 0');
+};
+
+export function validateFaults(f: FaultSettings): void {
+  positiveInt('throttleEveryK', f.throttleEveryK);
+  positiveInt('failEveryK', f.failEveryK);
+  positiveInt('dropEveryK', f.dropEveryK);
+  nonNegative('failAfterCalls', f.failAfterCalls);
+  nonNegative('throttleForMs', f.throttleForMs);
+  nonNegative('latencyMs', f.latencyMs);
+  if (f.retryAfterSeconds !== null) nonNegative('retryAfterSeconds', f.retryAfterSeconds);
+  if (f.failStatus !== undefined && ![400, 500, 503, 504].includes(f.failStatus)) throw ValidationError.of('failStatus', 'must be 400, 500, 503 or 504');
+  if (f.throttleStatus !== undefined && (!Number.isInteger(f.throttleStatus) || f.throttleStatus < 400 || f.throttleStatus > 599)) {
+    throw ValidationError.of('throttleStatus', 'must be an HTTP error status');
+  }
+  if (f.throttleStatusText !== undefined && f.throttleStatusText !== 'concurrency') throw ValidationError.of('throttleStatusText', "must be 'concurrency'");
+  if (f.onlyCmdlets !== undefined && (!Array.isArray(f.onlyCmdlets) || f.onlyCmdlets.some((c) => typeof c !== 'string'))) {
+    throw ValidationError.of('onlyCmdlets', 'must be a list of cmdlet names');
+  }
+  if (f.budget !== undefined) {
+    positiveInt('budget.limit', f.budget.limit);
+    positiveInt('budget.windowMs', f.budget.windowMs);
+  }
+}
+
+export class FaultInjector {
+  private settings: FaultSettings = {};
+  private matching = 0;
+  private since = Date.now();
+
+  set(f: FaultSettings): void {
+    validateFaults(f);
+    this.settings = { ...f, onlyCmdlets: f.onlyCmdlets?.map((c) => c.toLowerCase()) };
+    this.matching = 0;
+    this.since = Date.now();
+  }
+
+  clear(): void {
+    this.settings = {};
+    this.matching = 0;
+  }
+
+  decide(cmdlet: string | null): FaultDecision {
+    const s = this.settings;
+    if (s.onlyCmdlets && (!cmdlet || !s.onlyCmdlets.includes(cmdlet.toLowerCase()))) return { kind: 'none', latencyMs: 0 };
+    const n = ++this.matching;
+    const latencyMs = s.latencyMs ?? 0;
+    const concurrencyText = s.throttleStatusText === 'concurrency';
+    const throttleStatus = s.throttleStatus ?? (concurrencyText ? 500 : 429);
+    const fail = (): FaultDecision => ({ kind: 'fail', latencyMs, status: s.failStatus ?? 503, exceptionType: s.failExceptionType ?? null });
+
+    if (s.dropEveryK && n % s.dropEveryK === 0) return { kind: 'drop', latencyMs };
+    if (s.failAfterCalls !== undefined && n > s.failAfterCalls) return fail();
+    const windowLeft = s.throttleForMs ? this.since + s.throttleForMs - Date.now() : 0;
+    if (windowLeft > 0) {
+      const retryAfterSeconds = s.retryAfterSeconds === undefined ? Math.ceil(windowLeft / 1000) : s.retryAfterSeconds;
+      return { kind: 'throttle', latencyMs, status: throttleStatus, retryAfterSeconds, concurrencyText };
+    }
+    if (s.throttleEveryK && n % s.throttleEveryK === 0) {
+      return { kind: 'throttle', latencyMs, status: throttleStatus, retryAfterSeconds: s.retryAfterSeconds === undefined ? 1 : s.retryAfterSeconds, concurrencyText };
+    }
+    if (s.failEveryK && n % s.failEveryK === 0) return fail();
+    return { kind: 'none', latencyMs };
+  }
+}
+
+export interface BudgetState {
+  limit: number;
+  remaining: number;
+  resetAt: number;
+  exhausted: boolean;
+}
+
+/** The per-app request budget behind Rate-Limit-Limit / -Remaining / -Reset. */
+export class Budget {
+  private limit = 30000;
+  private windowMs = 3_600_000;
+  private enforce = false;
+  private used = 0;
+  private windowStart = Date.now();
+
+  configure(b: FaultSettings['budget']): void {
+    this.limit = b?.limit ?? 30000;
+    this.windowMs = b?.windowMs ?? 3_600_000;
+    this.enforce = b?.enforce ?? false;
+    this.used = 0;
+    this.windowStart = Date.now();
+  }
+
+  consume(): BudgetState {
+    const now = Date.now();
+    if (now >= this.windowStart + this.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    const resetAt = this.windowStart + this.windowMs;
+    if (this.used >= this.limit) return { limit: this.limit, remaining: 0, resetAt, exhausted: this.enforce };
+    this.used++;
+    return { limit: this.limit, remaining: this.limit - this.used, resetAt, exhausted: false };
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * One cmdlet call, from request to answer: faults, budget, the cmdlet's existence and
+ * the app's right to run it, nextLink redemption, parameter binding, the cmdlet itself,
+ * then paging and the answer's envelope and headers. Every call is recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Caller } from './auth';
+import type { CmdletDef, CmdletOutput } from './cmdlets';
+import { bindParameters } from './cmdlets/params';
+import type { EmulatorCore } from './core';
+import { EmulatedCmdletError, EXCHANGE_SERVER } from './exchange-errors';
+import { CONCURRENCY_TEXT, type BudgetState, type FaultDecision } from './faults';
+import { canonicalJson, type Cursor, MAX_PAGE_SIZE, PAGING_EXPIRED_TEXT, readPage, requestedPageSize, TRUNCATED_WARNING } from './paging';
+import type { CallLogEntry } from './types';
+import { exchangeErrorReply, forbiddenReply, jsonReply, type Reply, successBody, type WireObject } from './wire';
+
+export interface InvokeRequest {
+  /** The URL's tenant segment (GUID or verified domain), echoed in links. */
+  tenant: string;
+  skiptoken: string | null;
+  body: unknown;
+  header(name: string): string | undefined;
+  requestId: string;
+}
+
+interface CmdletInput {
+  name: string;
+  parameters: unknown;
+  raw: unknown;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Header values must stay printable ASCII. */
+const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').replace(/"/g, "'");
+
+export function parseCmdletInput(body: unknown): CmdletInput | null {
+  const input = (body as { CmdletInput?: unknown } | null)?.CmdletInput as { CmdletName?: unknown; Parameters?: unknown } | undefined;
+  if (!input || typeof input !== 'object' || typeof input.CmdletName !== 'string' || input.CmdletName.trim() === '') return null;
+  return { name: input.CmdletName.trim(), parameters: input.Parameters, raw: input };
+}
+
+export function commonHeaders(core: EmulatorCore, reply: Reply, requestId: string, budget: BudgetState): Reply {
+  Object.assign(reply.headers, {
+    'request-id': requestId,
+    'Rate-Limit-Limit': String(budget.limit),
+    'Rate-Limit-Remaining': String(budget.remaining),
+    'Rate-Limit-Reset': new Date(budget.resetAt).toISOString(),
+    'X-ConcurrencyCount': String(core.inFlight),
+    'X-CombinedAppOnlyConcurrencyCount': String(core.inFlight),
+  });
+  return reply;
+}
+
+function faultReply(decision: Exclude<FaultDecision, { kind: 'none' } | { kind: 'drop' }>): Reply {
+  if (decision.kind === 'throttle') {
+    const headers: Record<string, string> = decision.retryAfterSeconds === null ? {} : { 'Retry-After': String(decision.retryAfterSeconds) };
+    const reply = decision.concurrencyText
+      ? exchangeErrorReply(decision.status, 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException', CONCURRENCY_TEXT, { message: CONCURRENCY_TEXT, headers })
+      : exchangeErrorReply(decision.status, 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException', 'Too many requests. The application has exceeded its request budget; retry after the time given in Retry-After.', {
+          code: 'TooManyRequests',
+          headers,
+        });
+    reply.meta = { ...reply.meta, outcome: 'throttled' };
+    return reply;
+  }
+  let reply: Reply;
+  if (decision.exceptionType) {
+    const short = decision.exceptionType.split('.').pop();
+    reply = exchangeErrorReply(decision.status, decision.exceptionType, `${short}: a transient failure occurred on ${EXCHANGE_SERVER}. Please try again later.`);
+  } else {
+    const text =
+      decision.status === 503 ? 'The service is currently unavailable. Please try again later.' : decision.status === 504 ? 'The gateway timed out waiting for the backend.' : 'An internal server error occurred. The operation failed.';
+    reply = jsonReply(decision.status, { error: { code: decision.status === 503 ? 'ServiceUnavailable' : decision.status === 504 ? 'GatewayTimeout' : 'InternalServerError', message: text } });
+  }
+  reply.meta = { ...reply.meta, outcome: 'failed' };
+  return reply;
+}
+
+/** Runs a cmdlet without HTTP concerns (also used by control.invoke). */
+export function runCmdlet(core: EmulatorCore, def: CmdletDef, parameters: unknown, caller: Caller): CmdletOutput {
+  const args = bindParameters(def.params, def.mandatory ?? [], parameters);
+  return def.run(args, { org: core.org, now: core.now(), caller, denied: core.denied, registry: core.registry });
+}
+
+export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: InvokeRequest): Promise<Reply> {
+  const started = Date.now();
+  const anchorMailbox = req.header('x-anchormailbox') ?? null;
+  const maxPageSize = requestedPageSize(req.header('prefer'));
+  const input = parseCmdletInput(req.body);
+  const def = input ? core.registry.get(input.name.toLowerCase()) : undefined;
+  const cmdlet = def?.name ?? input?.name ?? null;
+  let listingPage = false;
+  let anchorMismatch = false;
+
+  const finish = (reply: Reply, budget: BudgetState): Reply => {
+    const status = reply.drop ? 0 : reply.status;
+    const outcome: CallLogEntry['outcome'] = reply.meta?.outcome ?? (reply.drop ? 'dropped' : status >= 400 ? 'error' : 'ok');
+    core.recorder.record(
+      {
+        at: new Date(started).toISOString(),
+        requestId: req.requestId,
+        clientRequestId: req.header('x-clientrequestid') ?? req.header('client-request-id') ?? null,
+        cmdlet,
+        anchorMailbox,
+        status,
+        outcome,
+        maxPageSize,
+        listingId: reply.meta?.listingId ?? null,
+        page: reply.meta?.page ?? null,
+        exceptionType: reply.meta?.exceptionType ?? null,
+        durationMs: Date.now() - started,
+      },
+      { listingPage, anchorMismatch },
+    );
+    core.log.debug('exo-emulator call', { cmdlet, status, outcome, requestId: req.requestId });
+    return commonHeaders(core, reply, req.requestId, budget);
+  };
+
+  const decision = core.faults.decide(cmdlet);
+  if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+  if (decision.kind === 'drop') return finish({ status: 0, headers: {}, body: null, drop: true, meta: { outcome: 'dropped' } }, core.budget.consume());
+  if (decision.kind !== 'none') return finish(faultReply(decision), core.budget.consume());
+
+  const budget = core.budget.consume();
+  if (budget.exhausted) {
+    const seconds = Math.max(1, Math.ceil((budget.resetAt - Date.now()) / 1000));
+    return finish(faultReply({ kind: 'throttle', latencyMs: 0, status: 429, retryAfterSeconds: seconds, concurrencyText: false }), budget);
+  }
+  if (!input) {
+    return finish(
+      exchangeErrorReply(400, 'System.ArgumentException', 'The request body must be {"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.'),
+      budget,
+    );
+  }
+  if (!def) {
+    // Exchange answers an unknown cmdlet like a forbidden one.
+    return finish(
+      forbiddenReply(`2000014;reason="The term '${headerSafe(input.name)}' is not recognized as the name of a cmdlet the application may run.";error_category="invalid_cmdlet"`),
+      budget,
+    );
+  }
+  if (core.denied.has(def.name.toLowerCase())) {
+    return finish(
+      forbiddenReply(`2000014;reason="The application is not allowed to run cmdlet '${def.name}': no management role assigned to it holds this cmdlet.";error_category="insufficient_role"`),
+      budget,
+    );
+  }
+
+  const bodyKey = canonicalJson(input.raw);
+  let cursor: Cursor = { afterSeq: 0, emitted: 0 };
+  let listingId: string | null = null;
+  let page = 1;
+  let firstAnchor = anchorMailbox;
+  if (req.skiptoken !== null) {
+    const state = core.tokens.redeem(req.skiptoken);
+    if (!state || state.cmdlet !== def.name || state.bodyKey !== bodyKey || state.tenant.toLowerCase() !== req.tenant.toLowerCase()) {
+      return finish(exchangeErrorReply(400, 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', PAGING_EXPIRED_TEXT, { message: PAGING_EXPIRED_TEXT }), budget);
+    }
+    cursor = state.cursor;
+    listingId = state.listingId;
+    page = state.page;
+    firstAnchor = state.anchorMailbox;
+    anchorMismatch = (state.anchorMailbox ?? '').toLowerCase() !== (anchorMailbox ?? '').toLowerCase();
+  }
+
+  let output: CmdletOutput;
+  try {
+    output = runCmdlet(core, def, input.parameters, caller);
+  } catch (e) {
+    if (e instanceof EmulatedCmdletError) return finish(exchangeErrorReply(400, e.exceptionType, e.message), budget);
+    core.log.error('exo-emulator cmdlet crashed', { cmdlet: def.name, error: String(e) });
+    return finish(exchangeErrorReply(500, 'System.Exception', `The emulator failed to run ${def.name}: ${String(e)}`), budget);
+  }
+
+  const context = `${core.baseUrl}/adminapi/beta/${req.tenant}/$metadata#Collection(Exchange.GenericHashTable)`;
+  if (output.kind === 'none') {
+    const style = core.emptyAnswers.get(def.name.toLowerCase()) ?? 'value';
+    if (style === 'noContent') return finish({ status: 204, headers: {}, body: null }, budget);
+    if (style === 'emptyBody') return finish({ status: 200, headers: {}, body: Buffer.alloc(0) }, budget);
+    return finish(jsonReply(200, successBody(context, [], [])), budget);
+  }
+  if (output.kind === 'objects') return finish(jsonReply(200, successBody(context, output.objects, output.warnings ?? [])), budget);
+
+  listingPage = true;
+  const pageSize = Math.min(maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const result = readPage(output.listing, cursor, pageSize, output.resultSize);
+  listingId ??= randomUUID();
+  let nextLink: string | undefined;
+  if (result.next) {
+    const token = core.tokens.issue({ tenant: req.tenant, cmdlet: def.name, bodyKey, cursor: result.next, listingId, page: page + 1, anchorMailbox: firstAnchor });
+    nextLink = `${core.baseUrl}/adminapi/beta/${req.tenant}/InvokeCommand?$skiptoken=${encodeURIComponent(token)}`;
+  }
+  const warnings = [...(output.warnings ?? []), ...(result.truncated ? [TRUNCATED_WARNING] : [])];
+  const reply = jsonReply(200, successBody(context, result.objects as WireObject[], warnings, nextLink), maxPageSize === null ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSize}` });
+  reply.meta = { listingId, page };
+  return finish(reply, budget);
+}

@@ -1,0 +1,134 @@
+/**
+ * The emulated organisation's objects, kept compact (times as epoch milliseconds) so
+ * 100,000 device partnerships fit easily. Exchange's wire shapes are produced from these
+ * by cmdlets/projections.ts; the control interface's views by control.ts.
+ */
+import type { AccessState, ClientType } from '../types';
+import { SeqList, type Sequenced } from './seq-list';
+
+export type { AccessState, ClientType };
+
+export interface WipeTimes {
+  requestTime: number | null;
+  sentTime: number | null;
+  ackTime: number | null;
+}
+
+export interface Device extends Sequenced {
+  readonly guid: string;
+  readonly mailbox: Mailbox;
+  readonly deviceId: string;
+  readonly deviceType: string;
+  readonly clientType: ClientType;
+  deviceModel: string | null;
+  deviceOs: string | null;
+  deviceOsLanguage: string | null;
+  deviceUserAgent: string | null;
+  deviceTelephoneNumber: string | null;
+  deviceImei: string | null;
+  deviceMobileOperator: string | null;
+  friendlyName: string | null;
+  activeSyncVersion: string | null;
+  accessState: AccessState;
+  accessStateReason: string;
+  accessControlRule: string | null;
+  isManaged: boolean;
+  isCompliant: boolean;
+  isDisabled: boolean;
+  provisioningFlags: number;
+  firstSyncTime: number | null;
+  whenCreated: number;
+  whenChanged: number;
+  lastSuccessSync: number | null;
+  lastSyncAttemptTime: number | null;
+  lastPolicyUpdateTime: number | null;
+  policyApplicationStatus: string;
+  numberOfFoldersSynced: number;
+  isRemoteWipeSupported: boolean;
+  fullWipe: WipeTimes;
+  accountOnlyWipe: WipeTimes;
+  /** Which of the two wipe records is current (the latest request), if any. */
+  wipeKind: 'full' | 'accountOnly' | null;
+  lastDeviceWipeRequestor: string | null;
+  lastAccountOnlyDeviceWipeRequestor: string | null;
+  wipeNotificationAddresses: string[];
+}
+
+export interface Mailbox extends Sequenced {
+  readonly kind: 'mailbox';
+  readonly guid: string;
+  readonly externalDirectoryObjectId: string;
+  readonly alias: string;
+  /** Exchange's Name: the first segment of every device Identity of this mailbox. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly upn: string;
+  readonly primarySmtpAddress: string;
+  readonly emailAddresses: string[];
+  readonly distinguishedName: string;
+  readonly department: string | null;
+  readonly whenCreated: number;
+  whenChanged: number;
+  activeSyncEnabled: boolean;
+  /** null: the organisation's default policy applies. */
+  policy: MailboxPolicy | null;
+  allowedDeviceIds: string[];
+  blockedDeviceIds: string[];
+  readonly devices: SeqList<Device>;
+  readonly groups: Group[];
+}
+
+export interface Group extends Sequenced {
+  readonly kind: 'group';
+  readonly guid: string;
+  readonly externalDirectoryObjectId: string;
+  readonly name: string;
+  readonly displayName: string;
+  readonly alias: string;
+  readonly primarySmtpAddress: string;
+  readonly distinguishedName: string;
+  readonly recipientTypeDetails: 'MailUniversalDistributionGroup' | 'MailUniversalSecurityGroup';
+  readonly whenCreated: number;
+  whenChanged: number;
+  readonly members: SeqList<Mailbox>;
+}
+
+export type Recipient = Mailbox | Group;
+
+export type PolicyValue = boolean | number | string | null | string[];
+
+export interface MailboxPolicy extends Sequenced {
+  readonly guid: string;
+  name: string;
+  isDefault: boolean;
+  readonly whenCreated: number;
+  whenChanged: number;
+  /** Keyed by the canonical parameter name (see policy-settings.ts). */
+  readonly settings: Map<string, PolicyValue>;
+}
+
+export type AccessLevel = 'Allow' | 'Block' | 'Quarantine';
+export type RuleCharacteristic = 'DeviceType' | 'DeviceModel' | 'DeviceOS' | 'UserAgent' | 'XMSWLHeader';
+
+export interface AccessRule extends Sequenced {
+  readonly guid: string;
+  /** Exchange names a rule `<QueryString> (<Characteristic>)`. */
+  readonly name: string;
+  readonly queryString: string;
+  readonly characteristic: RuleCharacteristic;
+  accessLevel: AccessLevel;
+  readonly whenCreated: number;
+  whenChanged: number;
+}
+
+export interface OrgSettings {
+  readonly guid: string;
+  defaultAccessLevel: AccessLevel;
+  adminMailRecipients: string[];
+  userMailInsert: string | null;
+  otaNotificationMailInsert: string | null;
+  allowAccessForUnSupportedPlatform: boolean;
+  whenChanged: number;
+}

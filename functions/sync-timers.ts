@@ -1,0 +1,27 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { loadSchedules } from '../lib/config';
+import { getRuntime } from '../lib/app/runtime';
+import { runSync, summariseRun } from '../lib/app/sync/run-sync';
+import { contextLogger } from '../lib/http/context-logger';
+
+/** Leaves a margin inside host.json's functionTimeout (10 min) to checkpoint and record the run. */
+const TIME_BUDGET_MS = 8 * 60_000;
+
+async function timerSync(kind: 'full' | 'delta', timer: Timer, context: InvocationContext): Promise<void> {
+  const log = contextLogger(context);
+  if (timer.isPastDue) log.warn(`The ${kind} sync timer is past due; running now`);
+  try {
+    const { run } = await runSync(await getRuntime(), { kind, maxDurationMs: TIME_BUDGET_MS, log });
+    log.info(summariseRun(run));
+  } catch (err) {
+    context.error(err);
+    throw err;
+  }
+}
+
+export const fullSyncTimer = (timer: Timer, context: InvocationContext) => timerSync('full', timer, context);
+export const deltaSyncTimer = (timer: Timer, context: InvocationContext) => timerSync('delta', timer, context);
+
+const schedules = loadSchedules();
+app.timer('fullSync', { schedule: schedules.fullSync, handler: fullSyncTimer });
+app.timer('deltaSync', { schedule: schedules.deltaSync, handler: deltaSyncTimer });

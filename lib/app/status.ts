@@ -1,0 +1,37 @@
+/** What GET /api/status shows: the connector status, the last sync runs and inventory counts. */
+import type { ConnectorStatus } from '../storage';
+import type { SyncRun } from '../domain/sync-run';
+
+export interface StatusDeps {
+  tenantId: string;
+  getStatus(tenantId: string): Promise<{ status: ConnectorStatus } | null>;
+  latestRuns(tenantId: string, n: number): Promise<SyncRun[]>;
+  countDevices(tenantId: string, o: { includeRemoved: boolean }): Promise<number>;
+}
+
+export interface StatusReport {
+  tenantId: string;
+  connector: ConnectorStatus | { state: 'notChecked' };
+  devices: { active: number; removed: number; staleAtLastFullSync: number | null };
+  lastFullSync: SyncRun | null;
+  lastDeltaSync: SyncRun | null;
+  recentRuns: SyncRun[];
+}
+
+export async function connectorStatus(deps: StatusDeps): Promise<StatusReport> {
+  const [status, runs, active, all] = await Promise.all([
+    deps.getStatus(deps.tenantId),
+    deps.latestRuns(deps.tenantId, 20),
+    deps.countDevices(deps.tenantId, { includeRemoved: false }),
+    deps.countDevices(deps.tenantId, { includeRemoved: true }),
+  ]);
+  const lastFullSync = runs.find((r) => r.kind === 'full' && r.outcome === 'succeeded') ?? null;
+  return {
+    tenantId: deps.tenantId,
+    connector: status?.status ?? { state: 'notChecked' },
+    devices: { active, removed: all - active, staleAtLastFullSync: lastFullSync?.counts.stale ?? null },
+    lastFullSync,
+    lastDeltaSync: runs.find((r) => r.kind === 'delta' && r.outcome === 'succeeded') ?? null,
+    recentRuns: runs.slice(0, 5),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The Exchange client against the real stand-ins: tokens from the local identity
+ * provider through MSAL, the Exchange Online emulator checking them, Azurite unused here.
+ */
+import { randomUUID } from 'node:crypto';
+import { startLocalStack, type LocalStack, EXCHANGE_RESOURCE } from '../../dev/local-stack';
+import { createTokenProvider, type TokenProvider } from '../../lib/auth';
+import { ExoClient } from '../../lib/exo/client';
+import { listMobileDevices } from '../../lib/exo/cmdlets';
+import { ExoAuthError, ExoThrottledError, PermissionMissingError } from '../../lib/exo/errors';
+import { memoryLogger, silentLogger } from '../../lib/log';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ seed: { devices: 5000, mailboxes: 2000, seed: 7 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+afterEach(() => {
+  stack.emulator.control.clearFaults();
+  stack.emulator.control.allowAll();
+  stack.emulator.control.resetCounters();
+});
+
+function provider(kind: 'certificate' | 'secret', o: { secret?: string; clientId?: string } = {}): TokenProvider {
+  return createTokenProvider(
+    {
+      tenantId: stack.tenantId,
+      clientId: o.clientId ?? stack.clientId,
+      authorityHost: stack.idp.url,
+      resource: EXCHANGE_RESOURCE,
+      credential: kind === 'certificate' ? { kind, certificatePem: stack.certificate.privateKeyPem + stack.certificate.certificatePem } : { kind, secret: o.secret ?? stack.clientSecret },
+    },
+    silentLogger,
+  );
+}
+
+function client(tokenProvider: TokenProvider, o: Partial<ConstructorParameters<typeof ExoClient>[0]> = {}): ExoClient {
+  return new ExoClient({ endpoint: stack.emulator.url, tenantId: stack.tenantId, tokenProvider, log: silentLogger, baseBackoffMs: 20, ...o });
+}
+
+describe('Exchange client against the emulator', () => {
+  test.each(['certificate', 'secret'] as const)('When the app authenticates by %s through MSAL, then Exchange answers', async (kind) => {
+    const settings = await client(provider(kind)).invoke('Get-ActiveSyncOrganizationSettings');
+    expect(settings).toHaveLength(1);
+    expect(settings[0]).toHaveProperty('DefaultAccessLevel');
+  });
+
+  test('When the secret is wrong, then the call fails as an authentication error naming the cmdlet and no request reaches Exchange', async () => {
+    const err = await client(provider('secret', { secret: 'not-the-secret' })).invoke('Get-MobileDevice').catch((e) => e);
+    expect(err).toBeInstanceOf(ExoAuthError);
+    expect(err.message).toContain('Get-MobileDevice');
+    expect(err.message).toMatch(/AADSTS7000215/);
+    expect(err.message).not.toContain('not-the-secret');
+    expect(stack.emulator.control.calls().total).toBe(0);
+  });
+
+  test('When the token is for another audience, then the emulator refuses it and the client reports an authentication error naming the cmdlet', async () => {
+    const wrongAudience: TokenProvider = {
+      getToken: async () => ({ token: await stack.idp.mintAppToken({ tenantId: stack.tenantId, clientId: stack.clientId, audience: 'https://graph.microsoft.com', roles: ['Exchange.ManageAsApp'] }), expiresOn: new Date(Date.now() + 3600_000) }),
+      describe: () => 'token minted for another audience',
+    };
+    const err = await client(wrongAudience).invoke('Get-MobileDevice').catch((e) => e);
+    expect(err).toBeInstanceOf(ExoAuthError);
+    expect(err.message).toContain('Get-MobileDevice');
+    expect(stack.emulator.control.calls().unauthorized).toBeGreaterThanOrEqual(1);
+  });
+
+  test('When the app lacks Exchange.ManageAsApp, then the emulator answers 403 and the client reports the missing permission for the cmdlet', async () => {
+    const clientId = randomUUID();
+    stack.idp.registerApp({ tenantId: stack.tenantId, clientId, secret: 'role-less-secret', roles: {} });
+    const err = await client(provider('secret', { clientId, secret: 'role-less-secret' })).invoke('Get-MobileDevice').catch((e) => e);
+    expect(err).toBeInstanceOf(PermissionMissingError);
+    expect(err.cmdlet).toBe('Get-MobileDevice');
+    expect(err.message).toMatch(/Invoking cmdlet Get-MobileDevice failed/);
+    expect(stack.emulator.control.calls().forbidden).toBe(1);
+  });
+
+  test('When a cmdlet is denied to the app, then PermissionMissingError names it and the call is not retried', async () => {
+    stack.emulator.control.denyCmdlets(['Clear-MobileDevice']);
+    const err = await client(provider('certificate')).invoke('Clear-MobileDevice', { Identity: 'nobody', Confirm: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(PermissionMissingError);
+    expect(err.cmdlet).toBe('Clear-MobileDevice');
+    expect(stack.emulator.control.calls().byCmdlet['Clear-MobileDevice']).toBe(1);
+  });
+
+  test('When 5,000 devices are listed, then they stream in pages of 1,000 with the same anchor mailbox and every device once', async () => {
+    const c = client(provider('certificate'));
+    const seen = new Set<string>();
+    const pageSizes: number[] = [];
+    for await (const page of listMobileDevices(c)) {
+      pageSizes.push(page.items.length);
+      for (const d of page.items) seen.add(d.Guid);
+    }
+    expect(pageSizes).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(seen.size).toBe(5000);
+    const calls = stack.emulator.control.calls();
+    expect(calls.pages).toBe(5);
+    expect(calls.continuationPages).toBe(4);
+    expect(calls.anchorMismatches).toBe(0);
+  });
+
+  test('When every other call is throttled with Retry-After 0.3 s, then the listing completes, each throttle costs one retry, and no retry comes early', async () => {
+    stack.emulator.control.setFaults({ throttleEveryK: 2, retryAfterSeconds: 0.3 });
+    const log = memoryLogger();
+    const c = new ExoClient({ endpoint: stack.emulator.url, tenantId: stack.tenantId, tokenProvider: provider('certificate'), log, baseBackoffMs: 20 });
+    let devices = 0;
+    for await (const page of listMobileDevices(c)) devices += page.items.length;
+    expect(devices).toBe(5000);
+    const calls = stack.emulator.control.calls();
+    expect(calls.throttled).toBeGreaterThanOrEqual(4);
+    expect(c.stats().retries).toBe(calls.throttled);
+    // Every answer after a throttle came at least Retry-After later.
+    const entries = stack.emulator.control.callLog();
+    for (let i = 0; i < entries.length - 1; i++) {
+      if (entries[i].outcome !== 'throttled') continue;
+      const gap = Date.parse(entries[i + 1].at) - Date.parse(entries[i].at);
+      expect(gap).toBeGreaterThanOrEqual(300 - 5);
+    }
+    expect(log.entries.some((e) => e.level === 'warn' && /will be retried/.test(e.message))).toBe(true);
+  });
+
+  test('When Exchange keeps throttling, then the client gives up after its bounded retries with ExoThrottledError', async () => {
+    stack.emulator.control.setFaults({ throttleForMs: 60_000, retryAfterSeconds: 0.05 });
+    const c = client(provider('certificate'), { maxRetries: 3 });
+    const err = await c.invoke('Get-MobileDevice', { ResultSize: 10 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ExoThrottledError);
+    expect(err.attempts).toBe(4);
+    expect(stack.emulator.control.calls().throttled).toBe(4);
+  });
+});

@@ -102,6 +102,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       EXO_AUTH_MODE: authMode,
       ...(authMode === 'certificate' ? { EXO_CERTIFICATE_PATH: pemPath } : { EXO_CLIENT_SECRET: clientSecret }),
       EXO_ENDPOINT: emulator.url,
+      // The emulator, like Exchange, wants tokens for https://outlook.office365.com.
+      EXO_TOKEN_RESOURCE: EXCHANGE_RESOURCE,
       EXO_AUTHORITY_HOST: idp.url,
       STORAGE_CONNECTION_STRING: azurite.connectionString,
       CONNECTOR_INSTANCE_ID: 'local',

@@ -38,7 +38,7 @@ export interface RuntimeOverrides {
 
 export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides = {}): Runtime {
   const tokenProvider = createTokenProvider(
-    { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authorityHost, resource: config.exchange.endpoint, credential: config.credential },
+    { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authorityHost, resource: config.exchange.tokenResource, credential: config.credential },
     log,
   );
   const exo = new ExoClient({

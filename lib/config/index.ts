@@ -37,6 +37,8 @@ export interface Config {
   credential: CredentialConfig;
   exchange: {
     endpoint: string;
+    /** Resource (audience) of the Exchange token; the endpoint unless set. */
+    tokenResource: string;
     pageSize: number;
     maxConcurrency: number;
     maxRetries: number;
@@ -69,6 +71,7 @@ export const SETTINGS: { name: string; required: string; default: string; exampl
   { name: 'EXO_CLIENT_SECRET', required: 'secret', default: '', example: '@Microsoft.KeyVault(SecretUri=...)', description: 'Client secret; prefer a certificate or managed identity' },
   { name: 'EXO_MANAGED_IDENTITY_CLIENT_ID', required: 'no', default: '(system-assigned)', example: '11111111-2222-3333-4444-555555555555', description: 'Client id of a user-assigned managed identity' },
   { name: 'EXO_ENDPOINT', required: 'no', default: 'https://outlook.office365.com', example: 'https://outlook.office365.us', description: 'Exchange Online endpoint (sovereign clouds differ)' },
+  { name: 'EXO_TOKEN_RESOURCE', required: 'no', default: '<EXO_ENDPOINT>', example: 'https://outlook.office365.com', description: 'Resource whose token is requested (scope <resource>/.default); only differs from the endpoint behind a proxy or the local emulator' },
   { name: 'EXO_AUTHORITY_HOST', required: 'no', default: 'https://login.microsoftonline.com', example: 'https://login.microsoftonline.us', description: 'Entra authority host' },
   { name: 'EXO_PAGE_SIZE', required: 'no', default: '1000', example: '500', description: 'Objects per page (Prefer: odata.maxpagesize), 1-1000' },
   { name: 'EXO_MAX_CONCURRENCY', required: 'no', default: '8', example: '4', description: 'Upper bound of concurrent Exchange calls (lowered automatically while throttled), 1-32' },
@@ -263,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
   const authorityHost = c.url('EXO_AUTHORITY_HOST', 'https://login.microsoftonline.com');
   const exchange = {
     endpoint,
+    tokenResource: c.url('EXO_TOKEN_RESOURCE', endpoint),
     pageSize: c.int('EXO_PAGE_SIZE', 1000, 1, 1000),
     maxConcurrency: c.int('EXO_MAX_CONCURRENCY', 8, 1, 32),
     maxRetries: c.int('EXO_MAX_RETRIES', 5, 0, 10),

@@ -54,6 +54,17 @@ function coreStub(): CoreStub {
   return require('@azure/functions-core') as CoreStub;
 }
 
+/** The function modules of a folder: `functions/*.ts` under jest, `dist/functions/*.js` when built. */
+export function functionFiles(dir: string, extension: '.ts' | '.js'): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(extension) && !f.endsWith('.d.ts'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
 /** Loads function modules (paths) and returns every registration they made. */
 export function loadRegistrations(files: string[]): FunctionRegistration[] {
   installCoreStub();

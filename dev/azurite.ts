@@ -3,6 +3,7 @@
  * Each caller gets its own instance on its own port, so jest suites need no globalSetup
  * and can run in parallel.
  */
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -84,6 +85,7 @@ async function launch(port: number, o: AzuriteOptions, log: Logger): Promise<Azu
     '--silent',
     ...(o.location ? ['--location', path.resolve(o.location)] : ['--inMemoryPersistence']),
   ];
+  if (o.location) fs.mkdirSync(path.resolve(o.location), { recursive: true });
   const child = spawn(process.execPath, args, {
     // Azurite checks that its location (default: cwd) exists even when in memory.
     cwd: o.location ? path.resolve(o.location) : process.cwd(),

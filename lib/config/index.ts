@@ -374,3 +374,34 @@ export function describeConfig(config: Config): Record<string, unknown> {
     instanceId: config.instanceId,
   };
 }
+
+/** Settings of the local stack behind `npm start` (development only). */
+export interface LocalStackSettings {
+  apiPort: number;
+  emulatorPort: number;
+  seedDevices: number;
+  seedMailboxes: number;
+  /** True when EXO_TENANT_ID is set: `npm start` then runs against that tenant, not the emulator. */
+  realTenant: boolean;
+  /** True when STORAGE_* is set: no local Azurite is started. */
+  ownStorage: boolean;
+}
+
+export function loadLocalStackSettings(env: Env = process.env): LocalStackSettings {
+  const c = new Collector(env);
+  const s: LocalStackSettings = {
+    apiPort: c.int('LOCAL_API_PORT', 7071, 0, 65535),
+    emulatorPort: c.int('LOCAL_EMULATOR_PORT', 0, 0, 65535),
+    seedDevices: c.int('LOCAL_SEED_DEVICES', 3000, 0, 200_000),
+    seedMailboxes: c.int('LOCAL_SEED_MAILBOXES', 1200, 1, 100_000),
+    realTenant: c.raw('EXO_TENANT_ID') !== undefined,
+    ownStorage: c.raw('STORAGE_CONNECTION_STRING') !== undefined || c.raw('STORAGE_ACCOUNT_URL') !== undefined,
+  };
+  if (c.issues.length > 0) throw new ConfigError(c.issues);
+  return s;
+}
+
+/** The environment, for tools that layer their own settings over it (the local stack, the CLI). */
+export function processEnv(): Env {
+  return { ...process.env };
+}

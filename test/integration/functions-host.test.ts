@@ -30,6 +30,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
 const get = (route: string, token?: string) => fetch(`${host.url}/api/${route}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 const post = (route: string, body: unknown, token?: string) =>
   fetch(`${host.url}/api/${route}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
@@ -62,7 +65,7 @@ describe('local Functions host', () => {
     try {
       const res = await get('health');
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await json(res);
       expect(body.checks.storage.ok).toBe(true);
       expect(body.checks.exchange).toMatchObject({ ok: false, detail: expect.stringContaining('Get-ActiveSyncOrganizationSettings') });
     } finally {
@@ -74,10 +77,10 @@ describe('local Functions host', () => {
     const anonymous = await get('status');
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('content-type')).toBe('application/problem+json');
-    expect(await anonymous.json()).toMatchObject({ code: 'Unauthorized' });
+    expect(await json(anonymous)).toMatchObject({ code: 'Unauthorized' });
     const noRole = await get('status', await stack.callerToken({ roles: ['Devices.Wipe'] }));
     expect(noRole.status).toBe(403);
-    expect(await noRole.json()).toMatchObject({ code: 'Forbidden', requiredRole: 'Devices.Read' });
+    expect(await json(noRole)).toMatchObject({ code: 'Forbidden', requiredRole: 'Devices.Read' });
     const forged = await get('status', await stack.idp.mintAppToken({ tenantId: stack.tenantId, clientId: stack.callerApp.clientId, audience: `api://${stack.clientId}`, roles: ['Devices.Read'], signWithUnknownKey: true }));
     expect(forged.status).toBe(401);
   });
@@ -87,12 +90,12 @@ describe('local Functions host', () => {
     const token = await stack.callerToken({ roles: ['Sync.Run'] });
     const bad = await post('sync', { kind: 'everything' }, token);
     expect(bad.status).toBe(400);
-    const problem = await bad.json();
+    const problem = await json(bad);
     expect(problem).toMatchObject({ code: 'ValidationError', errors: [expect.objectContaining({ field: 'body.kind' })] });
     const notJson = await post('sync', '{kind:', token);
-    expect((await notJson.json()).errors[0]).toMatchObject({ field: 'body', reason: expect.stringMatching(/not valid JSON/) });
+    expect((await json(notJson)).errors[0]).toMatchObject({ field: 'body', reason: expect.stringMatching(/not valid JSON/) });
     const extra = await post('sync', { kind: 'full', force: true }, token);
-    expect((await extra.json()).errors[0].reason).toMatch(/unknown field\(s\): force/);
+    expect((await json(extra)).errors[0].reason).toMatch(/unknown field\(s\): force/);
     expect(stack.emulator.control.calls().total).toBe(0);
   });
 
@@ -100,11 +103,11 @@ describe('local Functions host', () => {
     await host.runNow('installCheck');
     const res = await post('sync', { kind: 'full' }, await stack.callerToken({ roles: ['Sync.Run'] }));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.run).toMatchObject({ kind: 'full', outcome: 'succeeded', counts: expect.objectContaining({ seen: 300, new: 300 }) });
     expect(body.summary).toMatch(/full sync .* succeeded/);
 
-    const status = await (await get('status', await stack.callerToken({ roles: ['Devices.Read'] }))).json();
+    const status = await json(get('status', await stack.callerToken({ roles: ['Devices.Read'] })));
     expect(status.connector).toMatchObject({ state: 'installed', messageId: 1015 });
     expect(status.devices).toMatchObject({ active: 300, removed: 0 });
     expect(status.lastFullSync.runId).toBe(body.run.runId);
@@ -130,7 +133,7 @@ describe('local Functions host', () => {
       process.env.EXO_AUTH_MODE = 'password';
       const res = await get('health');
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await json(res);
       expect(body.checks.config.ok).toBe(false);
       expect(body.checks.config.issues.map((i: { field: string }) => i.field).sort()).toEqual(['EXO_AUTH_MODE', 'EXO_TENANT_ID', 'STORAGE_CONNECTION_STRING']);
     } finally {

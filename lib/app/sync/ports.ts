@@ -78,8 +78,12 @@ export interface FullSyncCheckpoint {
   runId: string;
   startedAt: string;
   savedAt: string;
-  /** Mailbox names (lower case) fully processed in this run. */
-  doneMailboxes: string[];
+  /**
+   * Mailboxes fully processed in this run, as base64 of 6-byte hashes of their lower-cased
+   * names (8 characters each, so 50,000 mailboxes fit in one table entity). Any subset is
+   * safe: a mailbox missing from it is only fetched again.
+   */
+  doneMailboxes: string;
   invocations: number;
 }
 

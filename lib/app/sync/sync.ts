@@ -14,7 +14,7 @@
  *
  * Both take the tenant lease first: one connector syncs an organization at a time.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
 import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type StatisticsFacts } from '../../domain/inventory';
 import { nameNewPartnerships } from '../../domain/naming';
@@ -41,6 +41,44 @@ function newRunId(kind: SyncKind, now: Date): string {
   return `${kind}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
+
+/** The mailboxes a full sync has finished, kept as short hashes so a checkpoint stays small. */
+export class DoneMailboxes {
+  /** How many fit in one checkpoint entity; beyond that the rest are simply fetched again. */
+  static readonly MAX_SAVED = 50_000;
+  private readonly hashes = new Set<string>();
+
+  constructor(encoded?: string) {
+    if (!encoded) return;
+    const bytes = Buffer.from(encoded, 'base64');
+    for (let i = 0; i + 6 <= bytes.length; i += 6) this.hashes.add(bytes.subarray(i, i + 6).toString('base64'));
+  }
+
+  private static hash(mailboxKey: string): string {
+    return createHash('sha256').update(mailboxKey).digest().subarray(0, 6).toString('base64');
+  }
+
+  has(mailboxKey: string): boolean {
+    return this.hashes.has(DoneMailboxes.hash(mailboxKey));
+  }
+
+  add(mailboxKey: string): void {
+    this.hashes.add(DoneMailboxes.hash(mailboxKey));
+  }
+
+  get size(): number {
+    return this.hashes.size;
+  }
+
+  encode(): string {
+    const parts: Buffer[] = [];
+    for (const h of this.hashes) {
+      if (parts.length >= DoneMailboxes.MAX_SAVED) break;
+      parts.push(Buffer.from(h, 'base64'));
+    }
+    return Buffer.concat(parts).toString('base64');
+  }
+}
 
 /** Runs fn over items with at most `limit` at once; the first failure stops new work and is thrown. */
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -183,6 +221,23 @@ class SyncSession {
     return out;
   }
 
+  private inFlight: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts writing `records` while the caller goes on with the next page; at most one
+   * write is in flight, and a failed write surfaces at the next writeBehind or flush.
+   */
+  async writeBehind(records: DeviceRecord[], onWritten?: () => void): Promise<void> {
+    await this.inFlight;
+    const p = this.write(records).then(() => onWritten?.());
+    p.catch(() => undefined); // observed here so it is never an unhandled rejection; flush() still throws it
+    this.inFlight = p;
+  }
+
+  async flush(): Promise<void> {
+    await this.inFlight;
+  }
+
   async write(records: DeviceRecord[]): Promise<void> {
     if (records.length === 0) return;
     const w = await this.deps.store.write(records);
@@ -268,7 +323,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
     const checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
     const runId = checkpoint?.runId ?? newRunId('full', now);
     const startedAt = checkpoint?.startedAt ?? now.toISOString();
-    const done = new Set(checkpoint?.doneMailboxes ?? []);
+    const done = new DoneMailboxes(checkpoint?.doneMailboxes);
     const index = await StoredIndex.load(deps);
     const session = new SyncSession(deps, index, 'full', runId, startedAt);
     if (checkpoint) {
@@ -284,14 +339,14 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         runId,
         startedAt,
         savedAt: new Date().toISOString(),
-        doneMailboxes: [...done],
+        doneMailboxes: done.encode(),
         invocations: (checkpoint?.invocations ?? 0) + 1,
       } satisfies FullSyncCheckpoint);
 
     const seenInScope = new Set<string>();
-    // Statistics fetched for a mailbox whose partnerships are not all listed yet, and the guids still awaited.
-    const statistics = new Map<string, Map<string, StatisticsFacts>>();
-    const awaited = new Map<string, Set<string>>();
+    // Statistics of partnerships whose mailbox was fetched but which are not listed yet (a
+    // mailbox's partnerships can be pages apart). A mailbox whose map runs empty is finished.
+    const pendingStatistics = new Map<string, Map<string, StatisticsFacts>>();
     const extraMailboxes = new Map<string, MailboxInfo | null>();
 
     try {
@@ -325,45 +380,45 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
             if (index.byGuid.get(guid)?.stale) session.counts.stale++;
             continue;
           }
-          awaited.get(key)?.delete(guid);
           let group = byMailbox.get(key);
           if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
           group.devices.push(d);
         }
 
-        const toFetch = [...byMailbox.entries()].filter(([key]) => !statistics.has(key)).map(([, g]) => g.mailbox);
-        await session.fetchStatistics(toFetch, statistics);
-        for (const m of toFetch) {
-          const key = m.name.toLowerCase();
-          const pending = new Set(statistics.get(key)!.keys());
-          for (const d of byMailbox.get(key)!.devices) pending.delete(d.deviceGuid.toLowerCase());
-          awaited.set(key, pending);
-        }
+        const toFetch = [...byMailbox.entries()].filter(([key]) => !pendingStatistics.has(key)).map(([, g]) => g.mailbox);
+        await session.fetchStatistics(toFetch, pendingStatistics);
 
         const records: DeviceRecord[] = [];
-        for (const [key, g] of byMailbox) records.push(...session.build(g.mailbox, g.devices, statistics.get(key)));
-        await session.write(records);
-
-        for (const key of byMailbox.keys()) {
-          if (awaited.get(key)?.size === 0) {
-            done.add(key);
-            awaited.delete(key);
-            statistics.delete(key);
+        // Mailboxes whose partnerships are all in this page or earlier ones: finished once this page is written.
+        const completed: string[] = [];
+        for (const [key, g] of byMailbox) {
+          const stats = pendingStatistics.get(key)!;
+          records.push(...session.build(g.mailbox, g.devices, stats));
+          for (const d of g.devices) stats.delete(d.deviceGuid.toLowerCase());
+          if (stats.size === 0) {
+            completed.push(key);
+            pendingStatistics.delete(key);
           }
         }
+        // Written behind the next page's statistics calls; `done` only grows once the write succeeded.
+        await session.writeBehind(records, () => completed.forEach((k) => done.add(k)));
+
         session.pageDone(page.devices.length);
         await renewer.maybeRenew();
         if (Date.now() - lastCheckpoint >= checkpointEvery) {
+          await session.flush();
           await saveCheckpoint();
           lastCheckpoint = Date.now();
         }
         if (o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs) {
+          await session.flush();
           await saveCheckpoint();
           deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
           return { run: await session.saveRun('partial') };
         }
       }
 
+      await session.flush();
       // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
       const gone: string[] = [];
       for (const s of index.byGuid.values()) if (!s.removed && !seenInScope.has(s.deviceGuid)) gone.push(s.deviceGuid);
@@ -374,6 +429,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       return { run };
     } catch (e) {
       // Never mark anything removed after an incomplete listing; keep what is finished for the next invocation.
+      await session.flush().catch(() => undefined);
       await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
       await session.saveRun('failed', e).catch(() => undefined);
       deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
@@ -428,14 +484,16 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         await session.fetchStatistics(groups.map((g) => g.mailbox), statistics);
         const records: DeviceRecord[] = [];
         for (const g of groups) records.push(...session.build(g.mailbox, g.devices, statistics.get(g.mailbox.name.toLowerCase())));
-        await session.write(records);
+        await session.writeBehind(records);
         session.pageDone(page.devices.length);
         await renewer.maybeRenew();
       }
+      await session.flush();
       const run = await session.saveRun('succeeded');
       deps.log.info(`Delta sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };
     } catch (e) {
+      await session.flush().catch(() => undefined);
       await session.saveRun('failed', e).catch(() => undefined);
       deps.log.error(`Delta sync ${runId} failed: ${describeError(e)}`, { runId });
       throw e;

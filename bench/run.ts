@@ -5,6 +5,7 @@
  * RSS is the connector's alone.
  *
  *   npm run bench -- [--devices 100000] [--mailboxes 40000] [--latency 20] [--baseline-sample 2000]
+ *                    [--heap-mb 192 (0: node's default)] [--node-flag <flag>]...
  *
  * The baseline (one statistics call per device, sequential; one upsert per device) is
  * linear in the number of devices, so it is measured on a sample and extrapolated; pass
@@ -20,6 +21,7 @@ interface WorkerResult {
   mode: string;
   wallMs: number;
   maxRssMb: number;
+  liveHeapMb: number;
   run?: SyncRun;
   baseline?: { devices: number; transactions: number };
 }
@@ -32,9 +34,11 @@ function arg(name: string, def: number): number {
   return v;
 }
 
+let workerFlags: string[] = [];
+
 function worker(mode: string, settings: Record<string, string | undefined>, extra: string[] = []): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'sync-worker.js'), mode, ...extra], {
+    const child = spawn(process.execPath, [...workerFlags, '--expose-gc', path.join(__dirname, 'sync-worker.js'), mode, ...extra], {
       env: { ...process.env, BENCH_SETTINGS: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -55,6 +59,10 @@ async function main(): Promise<void> {
   const mailboxes = arg('mailboxes', 40_000);
   const latencyMs = arg('latency', 20);
   const sample = arg('baseline-sample', 2000);
+  // The same V8 old-space cap the Bicep template gives the Functions worker (nodeMaxOldSpaceMb).
+  const heapMb = arg('heap-mb', 192);
+  if (heapMb > 0) workerFlags = [`--max-old-space-size=${heapMb}`];
+  for (let i = 0; i < process.argv.length; i++) if (process.argv[i] === '--node-flag') workerFlags.push(process.argv[i + 1]);
   console.log(`Bench: ${fmt(devices)} devices over ${fmt(mailboxes)} mailboxes, emulator latency ${latencyMs} ms per call`);
 
   const stack = await startLocalStack();
@@ -73,7 +81,7 @@ async function main(): Promise<void> {
       stack.emulator.control.resetCounters();
       const r = await worker(mode, s, extra);
       const calls = stack.emulator.control.calls();
-      console.log(`  ${label}: ${secs(r.wallMs)}, peak RSS ${r.maxRssMb} MB, Exchange calls ${fmt(calls.total)}`);
+      console.log(`  ${label}: ${secs(r.wallMs)}, peak RSS ${r.maxRssMb} MB, live heap after the run ${r.liveHeapMb} MB, Exchange calls ${fmt(calls.total)}`);
       return { r, calls };
     };
 

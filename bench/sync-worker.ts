@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   }
   out.wallMs = Date.now() - started;
   out.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  // What the run still holds (before the runtime is closed), after a full collection.
+  (globalThis as { gc?: () => void }).gc?.();
+  out.liveHeapMb = Math.round(process.memoryUsage().heapUsed / 1048576);
   await runtime.close();
   process.stdout.write(JSON.stringify(out) + '\n');
   process.exit(0);

@@ -106,7 +106,7 @@ export interface BuildInput {
   user: UserFacts;
   /** Name to give when there is no previous record. */
   name: string;
-  previous: Pick<DeviceRecord, 'name' | 'firstSeen' | 'contentHash' | 'removed' | 'lastSeen'> | null;
+  previous: (Pick<DeviceRecord, 'name' | 'firstSeen' | 'contentHash' | 'removed'> & { lastSeen?: string }) | null;
   now: Date;
   staleAfterDays: number;
 }
@@ -140,7 +140,7 @@ export function buildRecord(input: BuildInput): { record: DeviceRecord; change: 
     ...statistics,
     stale,
     firstSeen: previous?.firstSeen ?? nowIso,
-    lastSeen: change === 'unchanged' ? previous!.lastSeen : nowIso,
+    lastSeen: change === 'unchanged' ? (previous!.lastSeen ?? nowIso) : nowIso,
     removed: false,
     removedAt: null,
     contentHash,

@@ -253,6 +253,36 @@ describe('delta sync', () => {
   });
 });
 
+describe('scoping', () => {
+  test('When scoped to a group, then only its members\' devices are kept and devices of mailboxes that left the scope are marked removed', async () => {
+    stack.emulator.control.seed({ devices: 1500, mailboxes: 600, seed: 41 });
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const orgWide = await newRuntime({ STORAGE_TABLE_PREFIX: prefix });
+    await runFullSync(orgWide.syncDeps());
+    const scoped = await newRuntime({ STORAGE_TABLE_PREFIX: prefix, SCOPE_MODE: 'groups', SCOPE_GROUPS: 'Mobile Pilot' });
+    const { run } = await runFullSync(scoped.syncDeps());
+
+    const members = new Set(stack.emulator.control.listMailboxes().filter((m) => m.groups.includes('Mobile Pilot')).map((m) => m.upn));
+    const expected = stack.emulator.control.listDevices().filter((d) => members.has(d.mailbox.upn));
+    expect(expected.length).toBeGreaterThan(0);
+    const kept = [...(await inventory(scoped)).values()].filter((r) => !r.removed);
+    expect(kept.map((r) => r.deviceGuid).sort()).toEqual(expected.map((d) => d.guid.toLowerCase()).sort());
+    expect(run.counts.outOfScope).toBe(1500 - expected.length);
+    expect(run.counts.removed).toBe(1500 - expected.length);
+  });
+
+  test('When scoped by a recipient filter, then only the matching mailboxes\' devices are stored', async () => {
+    stack.emulator.control.seed({ devices: 800, mailboxes: 300, seed: 42 });
+    const runtime = await newRuntime({ SCOPE_MODE: 'filter', SCOPE_RECIPIENT_FILTER: "Department -eq 'Sales'" });
+    await runFullSync(runtime.syncDeps());
+    const sales = new Set(stack.emulator.control.invoke('Get-Mailbox', { Filter: "Department -eq 'Sales'", ResultSize: 'Unlimited' }).map((m) => String(m.UserPrincipalName)));
+    const expected = stack.emulator.control.listDevices().filter((d) => sales.has(d.mailbox.upn));
+    expect(expected.length).toBeGreaterThan(0);
+    const stored = [...(await inventory(runtime)).values()];
+    expect(stored.map((r) => r.deviceGuid).sort()).toEqual(expected.map((d) => d.guid.toLowerCase()).sort());
+  });
+});
+
 describe('install check', () => {
   test('When a cmdlet permission is missing, then the status is failed naming it; once fixed, the next hourly check gives installed with 1015', async () => {
     stack.emulator.control.seed({ devices: 20, mailboxes: 10, seed: 31 });

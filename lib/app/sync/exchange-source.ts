@@ -105,8 +105,21 @@ export function createExchangeInventorySource(client: ExoClient, scope: ScopeCon
     scoped: scope.mode !== 'organization',
 
     async *listDevices(): AsyncIterable<DevicePage> {
-      const pages: AsyncIterable<ExoPage<MobileDevice>> = listMobileDevices(client, { pageSize: o.pageSize });
-      for await (const page of pages) yield { pageNumber: page.pageNumber, devices: page.items.map(listingFactsOf) };
+      const pages: AsyncIterator<ExoPage<MobileDevice>> = listMobileDevices(client, { pageSize: o.pageSize })[Symbol.asyncIterator]();
+      // One page ahead: the next page is fetched while the sync works on this one (the
+      // link stays fresh, and a listing is still read strictly in order).
+      let next = pages.next();
+      try {
+        for (;;) {
+          const r = await next;
+          if (r.done) return;
+          next = pages.next();
+          next.catch(() => undefined); // observed when awaited above; never an unhandled rejection
+          yield { pageNumber: r.value.pageNumber, devices: r.value.items.map(listingFactsOf) };
+        }
+      } finally {
+        await pages.return?.(undefined).catch(() => undefined);
+      }
     },
 
     async listMailboxesInScope() {

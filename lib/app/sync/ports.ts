@@ -40,7 +40,8 @@ export interface StoredDeviceSummary {
   contentHash: string;
   listingHash: string;
   firstSeen: string;
-  lastSeen: string;
+  /** Not needed by a sync (an unchanged record is not written); absent to save memory. */
+  lastSeen?: string;
   removed: boolean;
   stale: boolean;
 }

@@ -20,7 +20,7 @@ import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type S
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
 import { emptyCounts } from '../../domain/sync-run';
-import type { FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
+import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
 
 export interface SyncOptions {
   /** Stop cleanly (checkpoint, outcome partial) after this long; a Functions timeout minus a margin. */
@@ -98,42 +98,71 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   if (failure !== null) throw failure;
 }
 
-/** Everything a sync keeps in memory about the stored inventory. */
+/**
+ * Everything a sync keeps in memory about the stored inventory: one small summary per
+ * stored partnership (100,000 fit in a few tens of MB), the names taken per mailbox, and
+ * the partnerships this run stored for the first time. Partnerships new in this run get
+ * no summary: a listing names each partnership once, so only their names matter.
+ */
 class StoredIndex {
-  readonly byGuid = new Map<string, StoredDeviceSummary>();
-  private readonly namesByMailbox = new Map<string, Set<string>>();
+  readonly byGuid = new Map<string, StoredDeviceSummary & { seen?: boolean }>();
+  private readonly namesByMailbox = new Map<string, string[]>();
+  private readonly storedThisRun = new Set<string>();
 
   static async load(deps: SyncDeps): Promise<StoredIndex> {
     const index = new StoredIndex();
-    for await (const s of deps.store.summaries(deps.tenantId)) index.put(s);
+    // Many records share their first-seen time (the sync that found them): keep one copy.
+    const interned = new Map<string, string>();
+    for await (const s of deps.store.summaries(deps.tenantId)) {
+      let firstSeen = interned.get(s.firstSeen);
+      if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
+      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale });
+      index.addName(s.mailbox, s.name);
+    }
     return index;
   }
 
-  put(s: StoredDeviceSummary): void {
-    this.byGuid.set(s.deviceGuid, s);
-    const key = s.mailbox.toLowerCase();
-    let names = this.namesByMailbox.get(key);
-    if (!names) this.namesByMailbox.set(key, (names = new Set()));
-    names.add(s.name);
+  addName(mailbox: string, name: string): void {
+    const key = mailbox.toLowerCase();
+    const names = this.namesByMailbox.get(key);
+    if (names) names.push(name);
+    else this.namesByMailbox.set(key, [name]);
   }
 
-  takenNames(mailbox: string): Set<string> {
-    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? new Set();
+  takenNames(mailbox: string): string[] {
+    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? [];
   }
-}
 
-function summaryOf(r: DeviceRecord): StoredDeviceSummary {
-  return {
-    deviceGuid: r.deviceGuid,
-    mailbox: r.mailbox,
-    name: r.name,
-    contentHash: r.contentHash,
-    listingHash: r.listingHash,
-    firstSeen: r.firstSeen,
-    lastSeen: r.lastSeen,
-    removed: r.removed,
-    stale: r.stale,
-  };
+  /** Stored this run already: a partnership listed twice is built once. */
+  storedByThisRun(guid: string): boolean {
+    return this.storedThisRun.has(guid);
+  }
+
+  markSeen(guid: string): void {
+    const s = this.byGuid.get(guid);
+    if (s) s.seen = true;
+  }
+
+  /** Records what a written record changed. */
+  written(r: DeviceRecord): void {
+    const s = this.byGuid.get(r.deviceGuid);
+    if (s) {
+      s.contentHash = r.contentHash;
+      s.listingHash = r.listingHash;
+      s.removed = false;
+      s.stale = r.stale;
+    } else {
+      this.storedThisRun.add(r.deviceGuid);
+      this.addName(r.mailbox, r.name);
+    }
+  }
+
+  /** Stored, not removed, and not seen by this run. */
+  unseen(): string[] {
+    const out: string[] = [];
+    for (const s of this.byGuid.values()) if (!s.removed && !s.seen) out.push(s.deviceGuid);
+    return out;
+  }
 }
 
 /** Shared machinery of one sync invocation: the run record, the lease, writing. */
@@ -180,6 +209,12 @@ class SyncSession {
     return Date.now() - this.started;
   }
 
+  async statisticsOf(mailbox: MailboxInfo): Promise<Map<string, StatisticsFacts>> {
+    const stats = await this.deps.source.statisticsOfMailbox(mailbox);
+    this.mailboxesFetched++;
+    return stats;
+  }
+
   async fetchStatistics(mailboxes: MailboxInfo[], into: Map<string, Map<string, StatisticsFacts>>): Promise<void> {
     await forEachLimited(mailboxes, this.deps.concurrency ?? 8, async (m) => {
       into.set(m.name.toLowerCase(), await this.deps.source.statisticsOfMailbox(m));
@@ -190,6 +225,7 @@ class SyncSession {
   /** Builds the records of one mailbox's partnerships and returns those to write. */
   build(mailbox: MailboxInfo, devices: ListingFacts[], statistics: Map<string, StatisticsFacts> | undefined): DeviceRecord[] {
     const now = this.now();
+    devices = devices.filter((d) => !this.index.storedByThisRun(d.deviceGuid.toLowerCase()));
     const fresh = devices.filter((d) => !this.index.byGuid.has(d.deviceGuid.toLowerCase()));
     const names = fresh.length
       ? nameNewPartnerships(mailbox.upn ?? mailbox.name, this.index.takenNames(mailbox.name), fresh.map((d) => ({ deviceGuid: d.deviceGuid.toLowerCase(), deviceType: d.deviceType, firstSyncTime: d.firstSyncTime })))
@@ -216,7 +252,7 @@ class SyncSession {
       if (change === 'changed') this.counts.changed++;
       else this.counts.new++; // new, or revived after a removal
       out.push(record);
-      this.index.put(summaryOf(record));
+      this.index.written(record);
     }
     return out;
   }
@@ -343,11 +379,12 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         invocations: (checkpoint?.invocations ?? 0) + 1,
       } satisfies FullSyncCheckpoint);
 
-    const seenInScope = new Set<string>();
-    // Statistics of partnerships whose mailbox was fetched but which are not listed yet (a
-    // mailbox's partnerships can be pages apart). A mailbox whose map runs empty is finished.
-    const pendingStatistics = new Map<string, Map<string, StatisticsFacts>>();
+    // Statistics of a mailbox, fetched once per run: the partnerships not yet listed stay in
+    // the map (a mailbox's partnerships can be pages apart); a mailbox whose map runs empty
+    // is finished.
+    const statistics = new Map<string, Promise<Map<string, StatisticsFacts>>>();
     const extraMailboxes = new Map<string, MailboxInfo | null>();
+    const pages = deps.source.listDevices()[Symbol.asyncIterator]();
 
     try {
       const directory = await deps.source.listMailboxesInScope();
@@ -361,19 +398,48 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         return extraMailboxes.get(key) ?? null;
       };
 
-      for await (const page of deps.source.listDevices()) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
-        const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
+      /** Resolves a page's mailboxes and starts its statistics calls (the client queues them). */
+      const prepare = async (page: DevicePage) => {
+        const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null }[] = [];
+        const fetches = new Map<string, Promise<Map<string, StatisticsFacts>>>();
         for (const d of page.devices) {
-          const guid = d.deviceGuid.toLowerCase();
           const key = d.mailbox.toLowerCase();
-          session.counts.seen++;
           const mailbox = await mailboxOf(d.mailbox);
+          entries.push({ d, key, mailbox });
+          if (!mailbox || done.has(key) || fetches.has(key)) continue;
+          let p = statistics.get(key);
+          if (!p) {
+            p = session.statisticsOf(mailbox);
+            p.catch(() => undefined); // awaited when the page is processed
+            statistics.set(key, p);
+          }
+          fetches.set(key, p);
+        }
+        return { size: page.devices.length, entries, fetches };
+      };
+
+      let next = await pages.next();
+      let current = next.done ? null : await prepare(next.value);
+      while (current) {
+        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        // The following page's statistics calls queue behind this page's, so the client's
+        // concurrency never idles at a page boundary; past the time budget, this page is the last.
+        const lastOfInvocation = o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs;
+        let following: Awaited<ReturnType<typeof prepare>> | null = null;
+        if (!lastOfInvocation) {
+          next = await pages.next();
+          following = next.done ? null : await prepare(next.value);
+        }
+
+        const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
+        for (const { d, key, mailbox } of current.entries) {
+          session.counts.seen++;
           if (!mailbox) {
             session.counts.outOfScope++;
             continue;
           }
-          seenInScope.add(guid);
+          const guid = d.deviceGuid.toLowerCase();
+          index.markSeen(guid);
           if (done.has(key)) {
             // Stored by an earlier invocation of this run.
             session.counts.unchanged++;
@@ -385,32 +451,30 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
           group.devices.push(d);
         }
 
-        const toFetch = [...byMailbox.entries()].filter(([key]) => !pendingStatistics.has(key)).map(([, g]) => g.mailbox);
-        await session.fetchStatistics(toFetch, pendingStatistics);
-
         const records: DeviceRecord[] = [];
         // Mailboxes whose partnerships are all in this page or earlier ones: finished once this page is written.
         const completed: string[] = [];
         for (const [key, g] of byMailbox) {
-          const stats = pendingStatistics.get(key)!;
+          const stats = await current.fetches.get(key)!;
           records.push(...session.build(g.mailbox, g.devices, stats));
           for (const d of g.devices) stats.delete(d.deviceGuid.toLowerCase());
           if (stats.size === 0) {
             completed.push(key);
-            pendingStatistics.delete(key);
+            statistics.delete(key);
           }
         }
         // Written behind the next page's statistics calls; `done` only grows once the write succeeded.
         await session.writeBehind(records, () => completed.forEach((k) => done.add(k)));
+        session.pageDone(current.size);
+        current = following;
 
-        session.pageDone(page.devices.length);
         await renewer.maybeRenew();
         if (Date.now() - lastCheckpoint >= checkpointEvery) {
           await session.flush();
           await saveCheckpoint();
           lastCheckpoint = Date.now();
         }
-        if (o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs) {
+        if (lastOfInvocation) {
           await session.flush();
           await saveCheckpoint();
           deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
@@ -420,9 +484,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
 
       await session.flush();
       // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
-      const gone: string[] = [];
-      for (const s of index.byGuid.values()) if (!s.removed && !seenInScope.has(s.deviceGuid)) gone.push(s.deviceGuid);
-      await session.markRemoved(gone);
+      await session.markRemoved(index.unseen());
       await deps.state.clearCheckpoint(deps.tenantId, 'full');
       const run = await session.saveRun('succeeded');
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
@@ -434,6 +496,8 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       await session.saveRun('failed', e).catch(() => undefined);
       deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
       throw e;
+    } finally {
+      await pages.return?.(undefined).catch(() => undefined);
     }
   });
 }

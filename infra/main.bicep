@@ -87,7 +87,7 @@ param exoPageSize int = 1000
 @description('EXO_MAX_CONCURRENCY: upper bound of concurrent Exchange calls (lowered automatically while throttled).')
 @minValue(1)
 @maxValue(32)
-param exoMaxConcurrency int = 8
+param exoMaxConcurrency int = 12
 
 @description('EXO_MAX_RETRIES: retries per Exchange call on throttling and transient errors.')
 @minValue(0)

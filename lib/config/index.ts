@@ -74,7 +74,7 @@ export const SETTINGS: { name: string; required: string; default: string; exampl
   { name: 'EXO_TOKEN_RESOURCE', required: 'no', default: '<EXO_ENDPOINT>', example: 'https://outlook.office365.com', description: 'Resource whose token is requested (scope <resource>/.default); only differs from the endpoint behind a proxy or the local emulator' },
   { name: 'EXO_AUTHORITY_HOST', required: 'no', default: 'https://login.microsoftonline.com', example: 'https://login.microsoftonline.us', description: 'Entra authority host' },
   { name: 'EXO_PAGE_SIZE', required: 'no', default: '1000', example: '500', description: 'Objects per page (Prefer: odata.maxpagesize), 1-1000' },
-  { name: 'EXO_MAX_CONCURRENCY', required: 'no', default: '8', example: '4', description: 'Upper bound of concurrent Exchange calls (lowered automatically while throttled), 1-32' },
+  { name: 'EXO_MAX_CONCURRENCY', required: 'no', default: '12', example: '4', description: 'Upper bound of concurrent Exchange calls (lowered automatically while throttled), 1-32' },
   { name: 'EXO_MAX_RETRIES', required: 'no', default: '5', example: '3', description: 'Retries per Exchange call on throttling and transient errors, 0-10' },
   { name: 'EXO_TIMEOUT_SECONDS', required: 'no', default: '120', example: '300', description: 'Timeout of one Exchange HTTP call, 5-960 s' },
   { name: 'STORAGE_CONNECTION_STRING', required: 'one of the two', default: '', example: 'UseDevelopmentStorage=true', description: 'Table Storage connection string' },
@@ -268,7 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     endpoint,
     tokenResource: c.url('EXO_TOKEN_RESOURCE', endpoint),
     pageSize: c.int('EXO_PAGE_SIZE', 1000, 1, 1000),
-    maxConcurrency: c.int('EXO_MAX_CONCURRENCY', 8, 1, 32),
+    maxConcurrency: c.int('EXO_MAX_CONCURRENCY', 12, 1, 32),
     maxRetries: c.int('EXO_MAX_RETRIES', 5, 0, 10),
     timeoutMs: c.int('EXO_TIMEOUT_SECONDS', 120, 5, 960) * 1000,
   };

@@ -4,21 +4,17 @@
  * Times are ISO 8601 strings (UTC) or null; null sync times of Outlook mobile mean
  * "unknown", never "never synced".
  */
-export interface DeviceRecord {
-  tenantId: string;
-  /** Exchange `Guid` of the partnership: the stable key. */
+
+/** What Get-MobileDevice tells of one partnership, normalised. */
+export interface ListingFacts {
+  /** Exchange `Guid` of the partnership (lower case): the stable key. */
   deviceGuid: string;
-  /** ActiveSync `DeviceId`. */
-  deviceId: string;
   /** Exchange `Identity`. */
   identity: string;
   /** The mailbox the partnership belongs to (Exchange mailbox Name, first segment of Identity). */
   mailbox: string;
-  /** Readable unique name `<user>_<deviceType>[_n]`, decided at first sight, stable afterwards. */
-  name: string;
-  userUpn: string | null;
-  userDisplayName: string | null;
-  userPrimarySmtp: string | null;
+  /** ActiveSync `DeviceId`. */
+  deviceId: string;
   deviceType: string | null;
   deviceModel: string | null;
   deviceOs: string | null;
@@ -33,6 +29,13 @@ export interface DeviceRecord {
   firstSyncTime: string | null;
   whenChanged: string | null;
   whenCreated: string | null;
+  isManaged: boolean | null;
+  isCompliant: boolean | null;
+  isDisabled: boolean | null;
+}
+
+/** What Get-MobileDeviceStatistics tells of one partnership, normalised. */
+export interface StatisticsFacts {
   lastSuccessSync: string | null;
   lastSyncAttemptTime: string | null;
   lastPolicyUpdateTime: string | null;
@@ -46,9 +49,22 @@ export interface DeviceRecord {
   accountOnlyWipeSentTime: string | null;
   accountOnlyWipeAckTime: string | null;
   lastWipeRequestor: string | null;
-  isManaged: boolean | null;
-  isCompliant: boolean | null;
-  isDisabled: boolean | null;
+}
+
+/** The user behind a partnership: UPN and primary SMTP address can differ. */
+export interface UserFacts {
+  upn: string | null;
+  displayName: string | null;
+  primarySmtp: string | null;
+}
+
+export interface DeviceRecord extends ListingFacts, StatisticsFacts {
+  tenantId: string;
+  /** Readable unique name `<user>_<deviceType>[_n]`, decided at first sight, stable afterwards. */
+  name: string;
+  userUpn: string | null;
+  userDisplayName: string | null;
+  userPrimarySmtp: string | null;
   /** Inactive beyond the configured days (never for unknown sync times). */
   stale: boolean;
   /** When the connector first stored this partnership. */

@@ -9,53 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { DeviceRecord } from './device';
 
-/** Normalised Get-MobileDevice facts of one partnership. */
-export interface ListingFacts {
-  deviceGuid: string;
-  identity: string;
-  mailbox: string;
-  deviceId: string;
-  deviceType: string | null;
-  deviceModel: string | null;
-  deviceOs: string | null;
-  deviceUserAgent: string | null;
-  friendlyName: string | null;
-  clientType: string | null;
-  deviceImei: string | null;
-  deviceMobileOperator: string | null;
-  accessState: string | null;
-  accessStateReason: string | null;
-  accessControlRule: string | null;
-  firstSyncTime: string | null;
-  whenChanged: string | null;
-  whenCreated: string | null;
-  isManaged: boolean | null;
-  isCompliant: boolean | null;
-  isDisabled: boolean | null;
-}
-
-/** Normalised Get-MobileDeviceStatistics facts of one partnership. */
-export interface StatisticsFacts {
-  lastSuccessSync: string | null;
-  lastSyncAttemptTime: string | null;
-  lastPolicyUpdateTime: string | null;
-  devicePolicyApplied: string | null;
-  devicePolicyApplicationStatus: string | null;
-  status: string | null;
-  wipeRequestTime: string | null;
-  wipeSentTime: string | null;
-  wipeAckTime: string | null;
-  accountOnlyWipeRequestTime: string | null;
-  accountOnlyWipeSentTime: string | null;
-  accountOnlyWipeAckTime: string | null;
-  lastWipeRequestor: string | null;
-}
-
-export interface UserFacts {
-  upn: string | null;
-  displayName: string | null;
-  primarySmtp: string | null;
-}
+export type { ListingFacts, StatisticsFacts, UserFacts } from './device';
+import type { ListingFacts, StatisticsFacts, UserFacts } from './device';
 
 export const EMPTY_STATISTICS: StatisticsFacts = {
   lastSuccessSync: null,

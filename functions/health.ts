@@ -10,4 +10,5 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return jsonResponse(report.status === 'healthy' ? 200 : 503, report, { 'cache-control': 'no-store' });
 }
 
-app.http('health', { methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: health });
+// A function key in Azure: the report names the tenant, app and endpoints (never a secret).
+app.http('health', { methods: ['GET'], route: 'health', authLevel: 'function', handler: health });

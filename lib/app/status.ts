@@ -19,17 +19,19 @@ export interface StatusReport {
 }
 
 export async function connectorStatus(deps: StatusDeps): Promise<StatusReport> {
-  const [status, runs, active, all] = await Promise.all([
-    deps.getStatus(deps.tenantId),
-    deps.latestRuns(deps.tenantId, 20),
-    deps.countDevices(deps.tenantId, { includeRemoved: false }),
-    deps.countDevices(deps.tenantId, { includeRemoved: true }),
-  ]);
+  const [status, runs] = await Promise.all([deps.getStatus(deps.tenantId), deps.latestRuns(deps.tenantId, 20)]);
   const lastFullSync = runs.find((r) => r.kind === 'full' && r.outcome === 'succeeded') ?? null;
+  // The last successful run recorded the inventory it left; counting the table is the
+  // fallback (it reads every record, which takes seconds at 100,000 devices).
+  let inventory = runs.find((r) => r.outcome === 'succeeded' && r.inventory)?.inventory;
+  if (!inventory) {
+    const [active, all] = await Promise.all([deps.countDevices(deps.tenantId, { includeRemoved: false }), deps.countDevices(deps.tenantId, { includeRemoved: true })]);
+    inventory = { active, removed: all - active };
+  }
   return {
     tenantId: deps.tenantId,
     connector: status?.status ?? { state: 'notChecked' },
-    devices: { active, removed: all - active, staleAtLastFullSync: lastFullSync?.counts.stale ?? null },
+    devices: { ...inventory, staleAtLastFullSync: lastFullSync?.counts.stale ?? null },
     lastFullSync,
     lastDeltaSync: runs.find((r) => r.kind === 'delta' && r.outcome === 'succeeded') ?? null,
     recentRuns: runs.slice(0, 5),

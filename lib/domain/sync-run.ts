@@ -34,6 +34,8 @@ export interface SyncRun {
   resumedFrom?: string;
   /** The connector instance that ran it. */
   instance: string;
+  /** The stored inventory when the run ended (partnerships kept, and marked removed). */
+  inventory?: { active: number; removed: number };
 }
 
 export const emptyCounts = (): SyncCounts => ({ seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, stale: 0, outOfScope: 0 });

@@ -34,10 +34,31 @@ export interface CallerVerifierOptions {
 
 export type CallerVerifier = (authorization: string | null | undefined, required: Role) => Promise<Caller>;
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
   const host = o.authorityHost.replace(/\/+$/, '');
   const jwks = createRemoteJWKSet(new URL(`${host}/${o.tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000 });
   const audiences = [o.audience, o.audience.replace(/^api:\/\//, '')];
+  // Entra signs every tenant's tokens with the same keys, so the tenant (tid) must be
+  // checked too; a tenant configured by domain name is resolved to its id once.
+  let tenantGuid: Promise<string> | null = GUID.test(o.tenantId) ? Promise.resolve(o.tenantId.toLowerCase()) : null;
+  const expectedTenant = () => {
+    if (!tenantGuid) {
+      const attempt = fetch(`${host}/${o.tenantId}/v2.0/.well-known/openid-configuration`)
+        .then((r) => (r.ok ? (r.json() as Promise<{ issuer?: string }>) : Promise.reject(new Error(`HTTP ${r.status}`))))
+        .then((m) => {
+          const id = GUID.exec(String(m.issuer ?? ''))?.[0];
+          if (!id) throw new Error(`no tenant id in the issuer "${String(m.issuer)}"`);
+          return id.toLowerCase();
+        });
+      attempt.catch(() => {
+        if (tenantGuid === attempt) tenantGuid = null;
+      });
+      tenantGuid = attempt;
+    }
+    return tenantGuid;
+  };
 
   return async (authorization, required) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -48,11 +69,17 @@ export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
     } catch (e) {
       throw new UnauthorizedError(`The bearer token was refused: ${(e as Error).message}`);
     }
-    const tid = String(payload.tid ?? '');
-    // Accept v1 (sts.windows.net) and v2 (<authority>/<tid>/v2.0) issuers of the expected tenant only.
-    const issuers = [`https://sts.windows.net/${tid}/`, `${host}/${tid}/v2.0`];
-    if (!tid || !issuers.includes(String(payload.iss)) || (o.tenantId !== tid && !o.tenantId.includes('.'))) {
-      throw new UnauthorizedError(`The bearer token was issued by ${String(payload.iss)}, not by the connector's tenant`);
+    const tid = String(payload.tid ?? '').toLowerCase();
+    let expected: string;
+    try {
+      expected = await expectedTenant();
+    } catch (e) {
+      throw new UnauthorizedError(`The connector's tenant ${o.tenantId} could not be resolved to verify the token: ${(e as Error).message}`);
+    }
+    // Accept v1 (sts.windows.net) and v2 (<authority>/<tid>/v2.0) issuers of the connector's tenant only.
+    const issuers = [`https://sts.windows.net/${expected}/`, `${host}/${expected}/v2.0`];
+    if (tid !== expected || !issuers.includes(String(payload.iss))) {
+      throw new UnauthorizedError(`The bearer token was issued by ${String(payload.iss)} for tenant ${tid || '(none)'}, not by the connector's tenant`);
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.map(String) : [];
     const upn = (payload.upn ?? payload.preferred_username ?? payload.unique_name) as string | undefined;

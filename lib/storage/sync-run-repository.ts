@@ -50,6 +50,7 @@ function toEntity(run: SyncRun): TableEntity {
   if (run.endedAt !== null) e.endedAt = run.endedAt;
   if (run.error !== undefined) e.error = run.error.slice(0, MAX_ERROR_CHARS);
   if (run.resumedFrom !== undefined) e.resumedFrom = run.resumedFrom;
+  if (run.inventory !== undefined) e.inventory = JSON.stringify(run.inventory);
   return e;
 }
 
@@ -81,6 +82,7 @@ function fromEntity(e: Record<string, unknown>): SyncRun {
   };
   if (typeof e.error === 'string') run.error = e.error;
   if (typeof e.resumedFrom === 'string') run.resumedFrom = e.resumedFrom;
+  if (typeof e.inventory === 'string') run.inventory = parseJson<{ active: number; removed: number }>(e.inventory, { active: 0, removed: 0 });
   return run;
 }
 

@@ -40,7 +40,7 @@ const post = (route: string, body: unknown, token?: string) =>
 describe('local Functions host', () => {
   test('When the app is loaded, then every trigger is registered with its route, methods and schedule', () => {
     const byName = Object.fromEntries(host.registrations.map((r) => [r.name, r]));
-    expect(byName.health).toMatchObject({ kind: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' });
+    expect(byName.health).toMatchObject({ kind: 'http', route: 'health', methods: ['GET'], authLevel: 'function' });
     expect(byName.sync).toMatchObject({ kind: 'http', route: 'sync', methods: ['POST'], authLevel: 'function' });
     expect(byName.status).toMatchObject({ kind: 'http', route: 'status', methods: ['GET'] });
     expect(byName.fullSync).toMatchObject({ kind: 'timer', schedule: '0 0 2 * * *' });

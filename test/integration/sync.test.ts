@@ -55,6 +55,7 @@ describe('full sync', () => {
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.outcome).toBe('succeeded');
     expect(run.counts).toMatchObject({ seen: 5000, new: 5000, changed: 0, removed: 0 });
+    expect(run.inventory).toEqual({ active: 5000, removed: 0 });
 
     const stored = await inventory(runtime);
     const devices = stack.emulator.control.listDevices();
@@ -105,6 +106,8 @@ describe('full sync', () => {
     stack.emulator.control.removeDevice(gone);
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.counts.removed).toBe(1);
+    expect(run.inventory).toEqual({ active: 299, removed: 1 });
+    expect((await runtime.storage.runs.latest(stack.tenantId, 1))[0].inventory).toEqual({ active: 299, removed: 1 });
     const record = (await inventory(runtime)).get(gone.toLowerCase())!;
     expect(record.removed).toBe(true);
     expect(record.removedAt).not.toBeNull();

@@ -157,6 +157,24 @@ class StoredIndex {
     }
   }
 
+  markRemoved(guids: string[]): void {
+    for (const g of guids) {
+      const s = this.byGuid.get(g);
+      if (s) s.removed = true;
+    }
+  }
+
+  /** The stored inventory as this run leaves it. */
+  counts(): { active: number; removed: number } {
+    let active = this.storedThisRun.size;
+    let removed = 0;
+    for (const s of this.byGuid.values()) {
+      if (s.removed) removed++;
+      else active++;
+    }
+    return { active, removed };
+  }
+
   /** Stored, not removed, and not seen by this run. */
   unseen(): string[] {
     const out: string[] = [];
@@ -284,6 +302,7 @@ class SyncSession {
   async markRemoved(guids: string[]): Promise<void> {
     if (guids.length === 0) return;
     const w = await this.deps.store.markRemoved(this.deps.tenantId, guids, this.now().toISOString());
+    this.index.markRemoved(guids);
     this.transactions += w.transactions;
     this.entitiesWritten += w.entities;
     this.counts.removed += guids.length;
@@ -306,6 +325,7 @@ class SyncSession {
       pages: s.pages,
       transactions: this.transactions,
       entitiesWritten: this.entitiesWritten,
+      ...(outcome === 'succeeded' ? { inventory: this.index.counts() } : {}),
       ...(error !== undefined ? { error: describeError(error) } : {}),
     });
     await this.deps.runs.save(this.run);

@@ -9,6 +9,7 @@ import { functionFiles, loadRegistrations, startLocalHost, type LocalHost } from
 import { loadConfig } from '../../lib/config';
 import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
 import { memoryLogger, silentLogger } from '../../lib/log';
+import { runFullSync } from '../../lib/app/sync/sync';
 
 let stack: LocalStack;
 let host: LocalHost;
@@ -45,6 +46,7 @@ describe('local Functions host', () => {
     expect(byName.status).toMatchObject({ kind: 'http', route: 'status', methods: ['GET'] });
     expect(byName.fullSync).toMatchObject({ kind: 'timer', schedule: '0 0 2 * * *' });
     expect(byName.deltaSync).toMatchObject({ kind: 'timer', schedule: '0 0 */2 * * *' });
+    expect(byName.fullSyncContinuation).toMatchObject({ kind: 'timer', schedule: '0 */10 * * * *' });
     expect(byName.installCheck).toMatchObject({ kind: 'timer', schedule: '0 0 * * * *', runOnStartup: true });
   });
 
@@ -118,6 +120,18 @@ describe('local Functions host', () => {
     await host.runNow('deltaSync');
     const runs = await runtime.storage.runs.latest(stack.tenantId, 1);
     expect(runs[0]).toMatchObject({ kind: 'delta', outcome: 'succeeded', counts: expect.objectContaining({ new: 1 }) });
+  });
+
+  test('When a full sync was cut by its time budget, then the continuation timer finishes it; with nothing unfinished it calls nothing', async () => {
+    stack.emulator.control.resetCounters();
+    await host.runNow('fullSyncContinuation');
+    expect(stack.emulator.control.calls().total).toBe(0);
+
+    const partial = await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    expect(partial.run.outcome).toBe('partial');
+    await host.runNow('fullSyncContinuation');
+    const [latest] = await runtime.storage.runs.latest(stack.tenantId, 1);
+    expect(latest).toMatchObject({ runId: partial.run.runId, kind: 'full', outcome: 'succeeded' });
   });
 
   test('When a route does not exist or the method is wrong, then 404 and 405', async () => {

@@ -171,6 +171,21 @@ describe('full sync', () => {
     expect(statistics).toBeLessThan(seeded.mailboxesWithDevices + 10);
   });
 
+  test('When an unfinished full sync is older than a day, then it is not continued but started afresh', async () => {
+    stack.emulator.control.seed({ devices: 1200, mailboxes: 600, seed: 20 });
+    let now = new Date('2026-03-01T02:00:00Z');
+    const runtime = await newRuntime({ EXO_PAGE_SIZE: '500' }, { now: () => now });
+    const partial = await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    expect(partial.run.outcome).toBe('partial');
+    now = new Date('2026-03-02T02:00:01Z');
+    const log = memoryLogger();
+    const { run } = await runFullSync(runtime.syncDeps({ log }));
+    expect(run.outcome).toBe('succeeded');
+    expect(run.resumedFrom).toBeUndefined();
+    expect(run.runId).not.toBe(partial.run.runId);
+    expect(log.entries.some((e) => e.level === 'warn' && /never finished; starting a fresh full sync/.test(e.message))).toBe(true);
+  });
+
   test('When two instances start a full sync at once, then one syncs and the other is skipped naming the holder', async () => {
     stack.emulator.control.seed({ devices: 400, mailboxes: 150, seed: 16 });
     const runtime = await newRuntime();

@@ -6,7 +6,7 @@ import type { Logger } from '../../log';
 import type { SyncRun } from '../../domain/sync-run';
 import type { Runtime } from '../runtime';
 import type { SyncProgress } from './ports';
-import { runDeltaSync, runFullSync, type SyncResult } from './sync';
+import { continueFullSync, runDeltaSync, runFullSync, type SyncResult } from './sync';
 
 export interface RunSyncOptions {
   kind: 'full' | 'delta';
@@ -16,9 +16,30 @@ export interface RunSyncOptions {
   onProgress?: (p: SyncProgress) => void;
 }
 
+/** Logs progress every `everyMs` (long syncs in the Functions log). */
+export function progressLogger(log: Logger, kind: string, everyMs = 15_000): (p: SyncProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (p.elapsedMs - last < everyMs) return;
+    last = p.elapsedMs;
+    const rate = p.elapsedMs > 0 ? Math.round((p.devices * 1000) / p.elapsedMs) : 0;
+    log.info(`${kind} sync progress: ${p.pages} pages, ${p.devices} partnerships, ${p.mailboxesFetched} mailboxes' statistics, ${rate} partnerships/s`, { ...p, rate });
+  };
+}
+
+function depsFor(runtime: Runtime, o: Omit<RunSyncOptions, 'kind'>, kind: string) {
+  const log = o.log ?? runtime.log;
+  return runtime.syncDeps({ log, onProgress: o.onProgress ?? progressLogger(log, kind) });
+}
+
 export async function runSync(runtime: Runtime, o: RunSyncOptions): Promise<SyncResult> {
-  const deps = runtime.syncDeps({ log: o.log, onProgress: o.onProgress });
+  const deps = depsFor(runtime, o, o.kind);
   return o.kind === 'full' ? runFullSync(deps, { maxDurationMs: o.maxDurationMs }) : runDeltaSync(deps, { maxDurationMs: o.maxDurationMs });
+}
+
+/** Carries on an unfinished full sync, if any; null when there is none. */
+export async function continueSync(runtime: Runtime, o: Omit<RunSyncOptions, 'kind'>): Promise<SyncResult | null> {
+  return continueFullSync(depsFor(runtime, o, 'full'), { maxDurationMs: o.maxDurationMs });
 }
 
 export function summariseRun(run: SyncRun): string {

@@ -373,10 +373,27 @@ async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (
   }
 }
 
+/**
+ * A checkpoint older than this is dropped rather than continued: what it calls finished
+ * may have changed since, so a fresh full sync is the exact answer.
+ */
+export const CHECKPOINT_MAX_AGE_MS = 24 * 3600_000;
+
+/** Continues an unfinished full sync, if there is one (the continuation timer); null when none. */
+export async function continueFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult | null> {
+  const checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
+  if (!checkpoint) return null;
+  return runFullSync(deps, o);
+}
+
 export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
   return withLease(deps, 'full', o, async (renewer) => {
     const now = deps.now?.() ?? new Date();
-    const checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
+    let checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
+    if (checkpoint && now.getTime() - Date.parse(checkpoint.startedAt) > CHECKPOINT_MAX_AGE_MS) {
+      deps.log.warn(`Full sync ${checkpoint.runId} started ${checkpoint.startedAt} and never finished; starting a fresh full sync instead of continuing it`, { runId: checkpoint.runId });
+      checkpoint = null;
+    }
     const runId = checkpoint?.runId ?? newRunId('full', now);
     const startedAt = checkpoint?.startedAt ?? now.toISOString();
     const done = new DoneMailboxes(checkpoint?.doneMailboxes);

@@ -14,7 +14,7 @@ import type { Logger } from '../log';
 import { PermissionMissingError } from '../exo/errors';
 import type { ExoInvoker } from '../exo/cmdlets';
 import { REQUIRED_CMDLETS, getManagementRoleAssignments, getManagementRoleEntries } from '../exo/cmdlets';
-import type { ConnectorStatus } from '../storage';
+import type { ConnectorStatus } from '../domain/connector-status';
 
 export const INSTALLED_MESSAGE_ID = 1015;
 export const COMPONENT = 'SMS_EXCHANGE_CONNECTOR';

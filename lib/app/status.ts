@@ -1,5 +1,5 @@
 /** What GET /api/status shows: the connector status, the last sync runs and inventory counts. */
-import type { ConnectorStatus } from '../storage';
+import type { ConnectorStatus } from '../domain/connector-status';
 import type { SyncRun } from '../domain/sync-run';
 
 export interface StatusDeps {

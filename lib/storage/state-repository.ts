@@ -30,14 +30,8 @@ export interface Checkpoint<T> {
   savedAt: string;
 }
 
-export interface ConnectorStatus {
-  state: 'flaggedForInstallation' | 'installed' | 'failed';
-  messageId: number | null;
-  missingCmdlets: string[];
-  checkedAt: string;
-  nextCheckAt: string | null;
-  detail: string;
-}
+export type { ConnectorStatus } from '../domain/connector-status';
+import type { ConnectorStatus } from '../domain/connector-status';
 
 export interface StateRepository {
   /** Takes the lease if nobody holds it or the holder's lease expired. */

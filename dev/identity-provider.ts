@@ -54,6 +54,8 @@ export interface IdentityProvider {
   jwksUri(tenantId: string): string;
   issuerV1(tenantId: string): string;
   issuerV2(tenantId: string): string;
+  /** A verified domain of a tenant: paths under the domain answer as under the tenant id. */
+  registerTenantDomain(domain: string, tenantId: string): void;
   /** replaces an existing registration of the same tenant + clientId */
   registerApp(app: RegisteredApp): void;
   mintAppToken(o: MintAppTokenOptions): Promise<string>;
@@ -122,6 +124,7 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
   let served = 0;
   let url = '';
 
+  const tenantDomains = new Map<string, string>();
   const issuerV1 = (tenantId: string) => `https://sts.windows.net/${tenantId}/`;
   const issuerV2 = (tenantId: string) => `${url}/${tenantId}/v2.0`;
   const jwksUri = (tenantId: string) => `${url}/${tenantId}/discovery/v2.0/keys`;
@@ -313,7 +316,8 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
   async function handleHttps(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname, searchParams } = new URL(req.url ?? '/', url);
     const segments = pathname.split('/').filter((s) => s !== '');
-    const tenantId = segments[0] ?? '';
+    // Entra answers for a tenant's verified domains as for its id (issuer with the id).
+    const tenantId = tenantDomains.get((segments[0] ?? '').toLowerCase()) ?? segments[0] ?? '';
     const rest = segments.slice(1).join('/');
     // Entra echoes the client's client-request-id (MSAL sends it in the query) as the correlation id.
     const correlationId = searchParams.get('client-request-id') ?? (req.headers['client-request-id'] as string | undefined) ?? randomUUID();
@@ -396,6 +400,7 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
     jwksUri,
     issuerV1,
     issuerV2,
+    registerTenantDomain: (domain, tenantId) => void tenantDomains.set(domain.toLowerCase(), tenantId),
     registerApp(app) {
       apps.set(key(app.tenantId, app.clientId), { ...app });
     },

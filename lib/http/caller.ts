@@ -48,7 +48,7 @@ export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
       const attempt = fetch(`${host}/${o.tenantId}/v2.0/.well-known/openid-configuration`)
         .then((r) => (r.ok ? (r.json() as Promise<{ issuer?: string }>) : Promise.reject(new Error(`HTTP ${r.status}`))))
         .then((m) => {
-          const id = GUID.exec(String(m.issuer ?? ''))?.[0];
+          const id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(String(m.issuer ?? ''))?.[0];
           if (!id) throw new Error(`no tenant id in the issuer "${String(m.issuer)}"`);
           return id.toLowerCase();
         });

@@ -45,4 +45,13 @@ describe('API callers', () => {
     await expect(verify(undefined, Roles.Read)).rejects.toThrow(/bearer token from Microsoft Entra ID is required/);
     await expect(verify('Basic abc', Roles.Read)).rejects.toBeInstanceOf(UnauthorizedError);
   });
+
+  test('When the connector\'s tenant is configured by domain, then it is resolved to the tenant id and only that tenant\'s tokens pass', async () => {
+    idp.registerTenantDomain('contoso.onmicrosoft.com', tenantId);
+    const byDomain = createCallerVerifier({ authorityHost: idp.url, tenantId: 'contoso.onmicrosoft.com', audience });
+    const ours = await idp.mintUserToken({ tenantId, audience, upn: 'admin@contoso.com', roles: [Roles.Read] });
+    await expect(byDomain(`Bearer ${ours}`, Roles.Read)).resolves.toMatchObject({ tenantId });
+    const theirs = await idp.mintUserToken({ tenantId: randomUUID(), audience, upn: 'x@fabrikam.com', roles: [Roles.Read] });
+    await expect(byDomain(`Bearer ${theirs}`, Roles.Read)).rejects.toThrow(/not by the connector's tenant|signature/);
+  });
 });

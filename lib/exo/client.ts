@@ -8,6 +8,7 @@ import {
   ExoCancelledError,
   ExoError,
   ExoIncompleteListingError,
+  ExoOutcomeUnknownError,
   ExoResponseError,
   ExoThrottledError,
   ExoTimeoutError,
@@ -110,6 +111,8 @@ export const DEFAULT_USER_AGENT = 'exo-mobile-connector/0.1 (Azure Functions; Ex
 const LOW_BUDGET_FRACTION = 0.1;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const READ_ONLY_VERB = /^(Get|Test|Search)-/i;
+/** Connection failures that prove the request never reached Exchange: safe to send again, whatever the cmdlet. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 interface CallState {
   cmdlet: string;
@@ -389,6 +392,11 @@ export class ExoClient {
       }
       if (error instanceof ExoTransientError || error instanceof NetworkError) {
         if (error instanceof NetworkError && error.aborted) throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: error });
+        const ambiguous = error instanceof NetworkError ? !NEVER_SENT.has(error.code) : error.httpStatus === 504;
+        if (ambiguous && !READ_ONLY_VERB.test(call.cmdlet)) {
+          const reason = error instanceof NetworkError ? (error.timedOut ? `no answer within ${call.timeoutMs} ms` : `the connection broke (${error.code})`) : 'the gateway timed out (HTTP 504)';
+          throw new ExoOutcomeUnknownError({ ...(error instanceof ExoError ? exoErrorInfo(error) : { cmdlet: call.cmdlet }), reason }, { cause: error });
+        }
         retryableFailures++;
         if (retryableFailures > this.maxRetries) throw this.exhausted(call, error, attempts);
         const waitMs = this.backoff(retryableFailures);

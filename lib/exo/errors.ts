@@ -126,6 +126,17 @@ export class ExoTransientError extends ExoError {
   }
 }
 
+/**
+ * A cmdlet that changes state (Clear-, Remove-, Set-, New-...) lost its connection or
+ * timed out after the request was sent: Exchange may or may not have acted. It is not
+ * retried, so nothing is ever done twice; the caller checks the state before repeating.
+ */
+export class ExoOutcomeUnknownError extends ExoError {
+  constructor(info: ExoErrorInfo & { reason: string }, options?: { cause?: unknown }) {
+    super('ExoOutcomeUnknown', failed(info.cmdlet, `${info.reason}; Exchange may or may not have carried it out, so it was not sent again - check the object's state before repeating`), 502, info, {}, options);
+  }
+}
+
 /** 401 after one forced token refresh, or no token could be acquired at all. */
 export class ExoAuthError extends ExoError {
   constructor(info: ExoErrorInfo & { reason: string }, options?: { cause?: unknown }) {

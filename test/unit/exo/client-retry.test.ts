@@ -3,6 +3,7 @@ import {
   ExoBadParameterError,
   ExoCancelledError,
   ExoNotFoundError,
+  ExoOutcomeUnknownError,
   ExoThrottledError,
   ExoTimeoutError,
   ExoTransientError,
@@ -193,5 +194,39 @@ describe('ExoClient retries (fake clock)', () => {
     });
     await expect(client.invoke('Get-MobileDevice', {}, { signal: controller.signal })).rejects.toBeInstanceOf(ExoCancelledError);
     expect(peer.requests).toHaveLength(1);
+  });
+});
+
+describe('ExoClient never sends a state-changing cmdlet twice', () => {
+  let peer: Peer | undefined;
+  afterEach(async () => {
+    await peer?.close();
+    peer = undefined;
+  });
+
+  it('When the connection drops after a wipe request was sent, then it is not sent again and the outcome is reported unknown', async () => {
+    peer = await startPeer(() => ({ drop: true }));
+    const { client } = testClient(peer);
+    const error = await client.invoke('Clear-MobileDevice', { Identity: 'jdoe\\ExchangeActiveSyncDevices\\iPhone§1', Confirm: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExoOutcomeUnknownError);
+    expect((error as Error).message).toMatch(/Invoking cmdlet Clear-MobileDevice failed: the connection broke \(ECONNRESET\).*not sent again/);
+    expect(peer.requests).toHaveLength(1);
+  });
+
+  it('When a state-changing cmdlet gets no answer in time or a 504, then it is not retried; a 503 refusal is', async () => {
+    peer = await startPeer(() => ({ hang: true }));
+    const hanging = testClient(peer, { timeoutMs: 100 });
+    await expect(hanging.client.invoke('Remove-MobileDevice', { Identity: 'x', Confirm: false })).rejects.toBeInstanceOf(ExoOutcomeUnknownError);
+    expect(peer.requests).toHaveLength(1);
+    await peer.close();
+
+    peer = await startPeer(() => ({ status: 504, body: '' }));
+    await expect(testClient(peer).client.invoke('Set-CASMailbox', { Identity: 'x' })).rejects.toBeInstanceOf(ExoOutcomeUnknownError);
+    expect(peer.requests).toHaveLength(1);
+    await peer.close();
+
+    peer = await startPeer((_req, i) => (i === 0 ? { status: 503, body: '' } : ok([])));
+    await expect(testClient(peer).client.invoke('Set-CASMailbox', { Identity: 'x' })).resolves.toEqual([]);
+    expect(peer.requests).toHaveLength(2);
   });
 });

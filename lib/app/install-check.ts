@@ -11,7 +11,7 @@
  */
 import { describeError } from '../errors';
 import type { Logger } from '../log';
-import { PermissionMissingError } from '../exo/errors';
+import { ExoBadParameterError, ExoNotFoundError, PermissionMissingError } from '../exo/errors';
 import type { ExoInvoker } from '../exo/cmdlets';
 import { REQUIRED_CMDLETS, getManagementRoleAssignments, getManagementRoleEntries } from '../exo/cmdlets';
 import type { ConnectorStatus } from '../domain/connector-status';
@@ -56,7 +56,7 @@ async function mayRead(exo: ExoInvoker, cmdlet: string): Promise<boolean> {
   } catch (e) {
     if (e instanceof PermissionMissingError) return false;
     // Not found, bad parameter and the like: the cmdlet ran, so the app may run it.
-    if (e instanceof Error && 'code' in e && /^Exo(NotFound|BadParameter)$/.test(String((e as { code: unknown }).code))) return true;
+    if (e instanceof ExoNotFoundError || e instanceof ExoBadParameterError) return true;
     throw e;
   }
 }

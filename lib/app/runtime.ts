@@ -109,7 +109,6 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
         runs: { save: (run) => storage.runs.update(run) },
         log: so.log ?? log,
         now: o.now,
-        concurrency: config.exchange.maxConcurrency,
         onProgress: so.onProgress,
       };
     },

@@ -112,7 +112,5 @@ export interface SyncDeps {
   runs: RunStore;
   log: import('../../log').Logger;
   now?: () => Date;
-  /** Mailboxes whose statistics are fetched at once (the Exchange client adapts below this). */
-  concurrency?: number;
   onProgress?: (p: SyncProgress) => void;
 }

@@ -41,7 +41,6 @@ function newRunId(kind: SyncKind, now: Date): string {
   return `${kind}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-
 /** The mailboxes a full sync has finished, kept as short hashes so a checkpoint stays small. */
 export class DoneMailboxes {
   /** How many fit in one checkpoint entity; beyond that the rest are simply fetched again. */
@@ -78,24 +77,6 @@ export class DoneMailboxes {
     }
     return Buffer.concat(parts).toString('base64');
   }
-}
-
-/** Runs fn over items with at most `limit` at once; the first failure stops new work and is thrown. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (failure === null && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        if (failure === null) failure = e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== null) throw failure;
 }
 
 /**
@@ -231,13 +212,6 @@ class SyncSession {
     const stats = await this.deps.source.statisticsOfMailbox(mailbox);
     this.mailboxesFetched++;
     return stats;
-  }
-
-  async fetchStatistics(mailboxes: MailboxInfo[], into: Map<string, Map<string, StatisticsFacts>>): Promise<void> {
-    await forEachLimited(mailboxes, this.deps.concurrency ?? 8, async (m) => {
-      into.set(m.name.toLowerCase(), await this.deps.source.statisticsOfMailbox(m));
-      this.mailboxesFetched++;
-    });
   }
 
   /** Builds the records of one mailbox's partnerships and returns those to write. */
@@ -581,10 +555,10 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
           if (!mailbox) session.counts.outOfScope += devices.length;
           else groups.push({ mailbox, devices });
         }
-        const statistics = new Map<string, Map<string, StatisticsFacts>>();
-        await session.fetchStatistics(groups.map((g) => g.mailbox), statistics);
+        // All at once: the Exchange client queues them within its (adaptive) concurrency.
+        const statistics = await Promise.all(groups.map((g) => session.statisticsOf(g.mailbox)));
         const records: DeviceRecord[] = [];
-        for (const g of groups) records.push(...session.build(g.mailbox, g.devices, statistics.get(g.mailbox.name.toLowerCase())));
+        groups.forEach((g, i) => records.push(...session.build(g.mailbox, g.devices, statistics[i])));
         await session.writeBehind(records);
         session.pageDone(page.devices.length);
         await renewer.maybeRenew();

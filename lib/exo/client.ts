@@ -20,6 +20,7 @@ import {
 import { NetworkError, post, type RawResponse } from './http';
 import { AdaptiveLimiter } from './limiter';
 import { RETRY_RULES, type RetryLimits } from './retry-rules';
+import { agentFor, type ProxySettings } from '../net/proxy';
 import { systemClock, type Clock, type TokenProvider } from './ports';
 
 /** One object as Exchange returns it, annotations (`X@odata.type`, `@odata.*`) removed. */
@@ -69,6 +70,8 @@ export interface ExoClientOptions {
   random?: () => number;
   httpAgent?: http.Agent;
   httpsAgent?: https.Agent;
+  /** Outbound proxy (from lib/config); used when no agent is given. NO_PROXY applies to the endpoint. */
+  proxy?: ProxySettings | null;
   userAgent?: string;
 }
 
@@ -234,7 +237,7 @@ export class ExoClient {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     const given = endpoint.protocol === 'https:' ? options.httpsAgent : options.httpAgent;
     this.ownsAgent = !given;
-    this.agent = given ?? (endpoint.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+    this.agent = given ?? agentFor(options.proxy, endpoint);
     this.limiter = new AdaptiveLimiter(this.maxConcurrency);
     this.retryLimits = {
       maxRetries: this.maxRetries,

@@ -169,4 +169,27 @@ describe('Exchange client against the emulator', () => {
     await expect(c.invoke('Get-MobileDevice')).rejects.toThrow(/tenant nowhere\.example could not be resolved/);
     expect(stack.emulator.control.calls().total).toBe(0);
   });
+
+  test('When every third Get-MobileDeviceStatistics answers HTTP 500, then the read-only calls are retried and every one succeeds', async () => {
+    stack.emulator.control.setFaults({ failEveryK: 3, failStatus: 500, onlyCmdlets: ['Get-MobileDeviceStatistics'] });
+    const c = client(provider('certificate'), { baseBackoffMs: 5 });
+    const mailboxes = stack.emulator.control.listMailboxes().slice(0, 30);
+    const answers = await Promise.all(mailboxes.map((m) => c.invoke('Get-MobileDeviceStatistics', { Mailbox: m.upn })));
+    expect(answers).toHaveLength(30);
+    expect(stack.emulator.control.calls().failed).toBeGreaterThanOrEqual(10);
+    expect(c.stats()).toMatchObject({ failures: 0 });
+    expect(c.stats().retries).toBe(stack.emulator.control.calls().failed);
+  });
+
+  test('When calls are refused with the per-tenant concurrency text, then each refused call is retried, all succeed and the concurrency limit comes down', async () => {
+    stack.emulator.control.setFaults({ throttleEveryK: 4, throttleStatusText: 'concurrency', retryAfterSeconds: 0.1, onlyCmdlets: ['Get-MobileDeviceStatistics'] });
+    const c = client(provider('certificate'), { maxConcurrency: 8 });
+    const mailboxes = stack.emulator.control.listMailboxes().slice(0, 40);
+    const answers = await Promise.all(mailboxes.map((m) => c.invoke('Get-MobileDeviceStatistics', { Mailbox: m.upn })));
+    expect(answers).toHaveLength(40);
+    const stats = c.stats();
+    expect(stats.throttled).toBeGreaterThanOrEqual(10);
+    expect(stats.failures).toBe(0);
+    expect(stats.concurrencyLimit).toBeLessThan(8);
+  });
 });

@@ -16,11 +16,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
-import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type StatisticsFacts } from '../../domain/inventory';
+import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts } from '../../domain/inventory';
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
-import { emptyCounts } from '../../domain/sync-run';
-import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
+import { emptyCounts, type MailboxesWithoutStatistics } from '../../domain/sync-run';
+
+/** Mailboxes without statistics named in a run record and the log; the rest are counted. */
+const MAX_REPORTED_MAILBOXES = 10;
+import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, MailboxStatistics, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
 
 export interface SyncOptions {
   /** Stop cleanly (checkpoint, outcome partial) after this long; a Functions timeout minus a margin. */
@@ -97,7 +100,7 @@ class StoredIndex {
     for await (const s of deps.store.summaries(deps.tenantId)) {
       let firstSeen = interned.get(s.firstSeen);
       if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
-      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale });
+      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale, statisticsUnavailable: s.statisticsUnavailable });
       index.addName(s.mailbox, s.name);
     }
     return index;
@@ -132,6 +135,7 @@ class StoredIndex {
       s.listingHash = r.listingHash;
       s.removed = false;
       s.stale = r.stale;
+      s.statisticsUnavailable = r.statisticsUnavailable !== null;
     } else {
       this.storedThisRun.add(r.deviceGuid);
       this.addName(r.mailbox, r.name);
@@ -208,19 +212,31 @@ class SyncSession {
     return Date.now() - this.started;
   }
 
-  async statisticsOf(mailbox: MailboxInfo): Promise<Map<string, StatisticsFacts>> {
+  private readonly withoutStatistics: MailboxesWithoutStatistics = { count: 0, first: [] };
+
+  async statisticsOf(mailbox: MailboxInfo): Promise<MailboxStatistics> {
     const stats = await this.deps.source.statisticsOfMailbox(mailbox);
     this.mailboxesFetched++;
+    if (stats.unavailable !== null) {
+      const w = this.withoutStatistics;
+      w.count++;
+      if (w.first.length < MAX_REPORTED_MAILBOXES) w.first.push({ mailbox: mailbox.name, reason: stats.unavailable });
+      // The first few are logged; the run record counts them all.
+      if (w.count <= MAX_REPORTED_MAILBOXES) {
+        this.deps.log.warn(`No statistics for mailbox ${mailbox.name} (${stats.unavailable}); its partnerships are stored from the listing and the next sync asks again`, { mailbox: mailbox.name, runId: this.run.runId });
+      }
+    }
     return stats;
   }
 
   /** Builds the records of one mailbox's partnerships and returns those to write. */
-  build(mailbox: MailboxInfo, devices: ListingFacts[], statistics: Map<string, StatisticsFacts> | undefined): DeviceRecord[] {
+  build(mailbox: MailboxInfo, devices: ListingFacts[], statistics: MailboxStatistics): DeviceRecord[] {
     const now = this.now();
     devices = devices.filter((d) => !this.index.storedByThisRun(d.deviceGuid.toLowerCase()));
     const fresh = devices.filter((d) => !this.index.byGuid.has(d.deviceGuid.toLowerCase()));
     const names = fresh.length
-      ? nameNewPartnerships(mailbox.upn ?? mailbox.name, this.index.takenNames(mailbox.name), fresh.map((d) => ({ deviceGuid: d.deviceGuid.toLowerCase(), deviceType: d.deviceType, firstSyncTime: d.firstSyncTime })))
+      ? // The UPN's user part, never the mailbox Name (usually a GUID on a modern tenant).
+        nameNewPartnerships(mailbox.upn ?? mailbox.primarySmtp ?? mailbox.name, this.index.takenNames(mailbox.name), fresh.map((d) => ({ deviceGuid: d.deviceGuid.toLowerCase(), deviceType: d.deviceType, firstSyncTime: d.firstSyncTime })))
       : new Map<string, string>();
     const out: DeviceRecord[] = [];
     for (const d of devices) {
@@ -229,7 +245,8 @@ class SyncSession {
       const { record, change } = buildRecord({
         tenantId: this.deps.tenantId,
         listing: d,
-        statistics: statistics?.get(guid) ?? EMPTY_STATISTICS,
+        statistics: statistics.devices.get(guid) ?? EMPTY_STATISTICS,
+        statisticsUnavailable: statistics.unavailable,
         user: mailbox,
         name: names.get(guid) ?? previous?.name ?? d.deviceGuid,
         previous,
@@ -237,6 +254,7 @@ class SyncSession {
         staleAfterDays: this.deps.staleAfterDays,
       });
       if (record.stale) this.counts.stale++;
+      if (record.statisticsUnavailable !== null) this.counts.statisticsUnavailable++;
       if (change === 'unchanged') {
         this.counts.unchanged++;
         continue;
@@ -300,6 +318,7 @@ class SyncSession {
       transactions: this.transactions,
       entitiesWritten: this.entitiesWritten,
       ...(outcome === 'succeeded' ? { inventory: this.index.counts() } : {}),
+      ...(this.withoutStatistics.count > 0 ? { mailboxesWithoutStatistics: this.withoutStatistics } : {}),
       ...(error !== undefined ? { error: describeError(error) } : {}),
     });
     await this.deps.runs.save(this.run);
@@ -393,7 +412,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
     // Statistics of a mailbox, fetched once per run: the partnerships not yet listed stay in
     // the map (a mailbox's partnerships can be pages apart); a mailbox whose map runs empty
     // is finished.
-    const statistics = new Map<string, Promise<Map<string, StatisticsFacts>>>();
+    const statistics = new Map<string, Promise<MailboxStatistics>>();
     const extraMailboxes = new Map<string, MailboxInfo | null>();
     const pages = deps.source.listDevices()[Symbol.asyncIterator]();
 
@@ -412,7 +431,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       /** Resolves a page's mailboxes and starts its statistics calls (the client queues them). */
       const prepare = async (page: DevicePage) => {
         const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null }[] = [];
-        const fetches = new Map<string, Promise<Map<string, StatisticsFacts>>>();
+        const fetches = new Map<string, Promise<MailboxStatistics>>();
         for (const d of page.devices) {
           const key = d.mailbox.toLowerCase();
           const mailbox = await mailboxOf(d.mailbox);
@@ -468,8 +487,11 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         for (const [key, g] of byMailbox) {
           const stats = await current.fetches.get(key)!;
           records.push(...session.build(g.mailbox, g.devices, stats));
-          for (const d of g.devices) stats.delete(d.deviceGuid.toLowerCase());
-          if (stats.size === 0) {
+          // A mailbox without statistics is never "finished": kept (not asked again this
+          // run) and left out of the checkpoint, so a resumed run asks again.
+          if (stats.unavailable !== null) continue;
+          for (const d of g.devices) stats.devices.delete(d.deviceGuid.toLowerCase());
+          if (stats.devices.size === 0) {
             completed.push(key);
             statistics.delete(key);
           }
@@ -536,7 +558,8 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         for (const d of page.devices) {
           session.counts.seen++;
           const stored = index.byGuid.get(d.deviceGuid.toLowerCase());
-          if (stored && !stored.removed && stored.listingHash === listingHashOf(d)) {
+          // Stored without statistics: asked again, so a recovered mailbox is rewritten.
+          if (stored && !stored.removed && !stored.statisticsUnavailable && stored.listingHash === listingHashOf(d)) {
             if (directory && !directory.has(d.mailbox.toLowerCase())) session.counts.outOfScope++;
             else {
               session.counts.unchanged++;

@@ -406,6 +406,10 @@ describe('checkpoints and connector status', () => {
     state: 'flaggedForInstallation',
     messageId: 1015,
     missingCmdlets: ['Get-MobileDevice', 'Clear-MobileDevice'],
+    features: [
+      { feature: 'sync', state: 'unavailable', missingCmdlets: ['Get-MobileDevice'] },
+      { feature: 'deviceActions', state: 'unavailable', missingCmdlets: ['Get-MobileDevice', 'Clear-MobileDevice'] },
+    ],
     checkedAt: '2024-06-01T00:00:00.000Z',
     nextCheckAt: null,
     detail: 'missing permissions',

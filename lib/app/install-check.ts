@@ -10,8 +10,9 @@
  *   each cmdlet (Get-ManagementRoleEntry '*\<cmdlet>'). If the app may not read roles,
  *   those cmdlets count as missing, naming the role cmdlet it lacks.
  * The outcome is the connector status: `installed` with message id 1015 when the sync
- * feature is available (the others are listed per feature; one missing does not stop
- * the rest), or `failed` naming what the sync lacks. While anything is missing the check
+ * works (the `sync` feature, and `groupScope` when the scope names groups; the others
+ * are listed per feature, and one missing does not stop the rest), or `failed` naming
+ * what the sync lacks. While anything is missing the check
  * is repeated hourly.
  */
 import { describeError } from '../errors';
@@ -20,6 +21,7 @@ import { ExoAuthError, ExoCancelledError, ExoError, ExoThrottledError, ExoTimeou
 import type { ExoInvoker } from '../exo/cmdlets';
 import { FEATURES, FEATURE_NAMES, REQUIRED_CMDLETS, getManagementRoleAssignments, getManagementRoleEntries } from '../exo/cmdlets';
 import type { ConnectorStatus, FeatureStatus } from '../domain/connector-status';
+import type { ScopeConfig } from '../config';
 
 export const INSTALLED_MESSAGE_ID = 1015;
 export const COMPONENT = 'SMS_EXCHANGE_CONNECTOR';
@@ -37,9 +39,13 @@ export interface InstallCheckDeps {
   status: StatusStore;
   log: Logger;
   now?: () => Date;
+  /** The sync's scope: with groups (SCOPE_GROUPS or SCOPE_EXCLUDE_GROUPS) the group cmdlets are needed to be installed. */
+  scope?: ScopeConfig;
   /** Interval of the retry while not installed (the seed: 60 minutes). */
   retryEveryMs?: number;
 }
+
+const usesGroups = (scope: ScopeConfig | undefined) => !!scope && (scope.mode === 'groups' || (scope.excludeGroups?.length ?? 0) > 0);
 
 /** A group name no tenant has: its member cmdlets answer "not found", which proves they ran. */
 const PROBE_NAME = 'exo-connector-install-check';
@@ -153,8 +159,10 @@ export async function runInstallCheck(deps: InstallCheckDeps, o: { force?: boole
     const unavailable = features.filter((f) => f.state === 'unavailable');
     const lacking = unavailable.map((f) => `${f.feature} (missing ${f.missingCmdlets.join(', ')})`).join('; ');
     const howToFix = 'add the cmdlets to its Exchange role group (see README, "Point it at a real tenant")';
-    const sync = features.find((f) => f.feature === 'sync')!;
-    if (sync.state === 'available') {
+    // The sync needs the group cmdlets only when its scope names groups.
+    const needed = usesGroups(deps.scope) ? ['sync', 'groupScope'] : ['sync'];
+    const syncWorks = features.every((f) => !needed.includes(f.feature) || f.state === 'available');
+    if (syncWorks) {
       next = {
         state: 'installed',
         messageId: INSTALLED_MESSAGE_ID,

@@ -3,7 +3,8 @@
  * `flaggedForInstallation` until the first permission check, then `installed` (message
  * id 1015) or `failed`.
  *
- * `installed` means the sync works: every cmdlet of the `sync` feature may run. A
+ * `installed` means the sync works: every cmdlet of the `sync` feature may run (and of
+ * `groupScope` when the scope names groups). A
  * missing write-side feature (device actions, access rules, organization settings,
  * mailbox policies) does not fail the install: the inventory and every other feature keep
  * working, so the status stays `installed`/1015 and `features` names what is unavailable
@@ -12,7 +13,7 @@
 export type FeatureState = 'available' | 'unavailable';
 
 export interface FeatureStatus {
-  /** A feature of lib/exo/cmdlets.ts FEATURES: sync, deviceActions, accessRules, organizationSettings, mailboxPolicies. */
+  /** A feature of lib/exo/cmdlets.ts FEATURES: sync, groupScope, deviceActions, accessRules, organizationSettings, mailboxPolicies. */
   feature: string;
   state: FeatureState;
   /** The cmdlets the app may not run (empty when available). */

@@ -27,8 +27,13 @@ export type ExoDateText = string | null;
  */
 export const FEATURES = {
   sync: {
-    description: 'inventory sync (full and delta) with its scope',
-    cmdlets: ['Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Get-Recipient', 'Get-Mailbox', 'Get-DistributionGroupMember', 'Get-UnifiedGroupLinks'],
+    description: 'inventory sync (full and delta): the listing, statistics and the users behind devices',
+    cmdlets: ['Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Get-Recipient', 'Get-Mailbox'],
+  },
+  /** Needed by the sync only when SCOPE_MODE=groups or SCOPE_EXCLUDE_GROUPS is set. */
+  groupScope: {
+    description: 'group scope (SCOPE_GROUPS, SCOPE_EXCLUDE_GROUPS): members of distribution, security and Microsoft 365 groups',
+    cmdlets: ['Get-Recipient', 'Get-DistributionGroupMember', 'Get-UnifiedGroupLinks'],
   },
   deviceActions: {
     description: 'wipe, account-only wipe, remove, block and allow a device',

@@ -54,9 +54,10 @@ describe('cmdlet coverage of the install check', () => {
     expect(cmdletLiterals(sample)).toEqual(['Get-Foo', 'Set-Bar', 'Get-Baz']);
   });
 
-  test('When the features are listed, then each has cmdlets and the sync feature holds the directory and group cmdlets', () => {
-    expect(Object.keys(FEATURES)).toEqual(['sync', 'deviceActions', 'accessRules', 'organizationSettings', 'mailboxPolicies']);
+  test('When the features are listed, then each has cmdlets and the sync and group scope features hold the directory and group cmdlets', () => {
+    expect(Object.keys(FEATURES)).toEqual(['sync', 'groupScope', 'deviceActions', 'accessRules', 'organizationSettings', 'mailboxPolicies']);
     for (const f of Object.values(FEATURES)) expect(f.cmdlets.length).toBeGreaterThan(0);
-    expect(FEATURES.sync.cmdlets).toEqual(expect.arrayContaining(['Get-Recipient', 'Get-Mailbox', 'Get-DistributionGroupMember', 'Get-UnifiedGroupLinks']));
+    expect(FEATURES.sync.cmdlets).toEqual(expect.arrayContaining(['Get-Recipient', 'Get-Mailbox']));
+    expect(FEATURES.groupScope.cmdlets).toEqual(expect.arrayContaining(['Get-DistributionGroupMember', 'Get-UnifiedGroupLinks']));
   });
 });

@@ -47,6 +47,19 @@ export function createControlHttp(control: EmulatorControl, info: () => Record<s
     },
     addMailbox: { method: 'POST', description: 'body {alias, displayName?, upn?, primarySmtpAddress?, name?} -> mailbox', run: (b) => control.addMailbox(b as never) },
     listMailboxes: { method: 'GET', description: '?offset&limit -> mailboxes', run: (_b, q) => page(control.listMailboxes(), q) },
+    removeMailbox: { method: 'POST', description: 'body {id}: the mailbox and its partnerships', run: (b, q) => (control.removeMailbox(id(b, q)), { removed: true }) },
+    addGroup: {
+      method: 'POST',
+      description: "body {name, kind: 'distribution'|'security'|'unified', members?: [mailbox or group ids], alias?} -> group",
+      run: (b) => control.addGroup(b as never),
+    },
+    addGroupMember: { method: 'POST', description: 'body {group, member} -> group', run: (b) => control.addGroupMember(String(b.group ?? ''), String(b.member ?? '')) },
+    listGroups: { method: 'GET', description: '-> groups', run: () => control.listGroups() },
+    setTenantConcurrencyLimit: {
+      method: 'POST',
+      description: 'body {limit: n | null, retryAfterSeconds?}: more calls in flight answer 429 with the per-tenant concurrency text',
+      run: (b) => (control.setTenantConcurrencyLimit((b.limit ?? null) as number | null, { retryAfterSeconds: b.retryAfterSeconds as number | null | undefined }), { ok: true }),
+    },
     getMailbox: {
       method: 'GET',
       description: '?id= -> mailbox',
@@ -62,7 +75,11 @@ export function createControlHttp(control: EmulatorControl, info: () => Record<s
     },
     setFaults: { method: 'POST', description: 'body FaultSettings', run: (b) => (control.setFaults(b as FaultSettings), { ok: true }) },
     clearFaults: { method: 'POST', description: 'no faults, default budget', run: () => (control.clearFaults(), { ok: true }) },
-    denyCmdlets: { method: 'POST', description: 'body {names:[...]}', run: (b) => (control.denyCmdlets((b.names ?? []) as string[]), { denied: control.deniedCmdlets() }) },
+    denyCmdlets: {
+      method: 'POST',
+      description: "body {names:[...], style?: '403'|'401'} (403 NUL bytes, or 401 \"User is not allowed to call <cmdlet>\")",
+      run: (b) => (control.denyCmdlets({ names: (b.names ?? []) as string[], style: b.style as never }), { denied: control.deniedCmdlets() }),
+    },
     allowAll: { method: 'POST', description: 'undo denyCmdlets', run: () => (control.allowAll(), { denied: [] }) },
     deniedCmdlets: { method: 'GET', description: '-> names', run: () => control.deniedCmdlets() },
     cmdlets: { method: 'GET', description: '-> implemented cmdlet names', run: () => control.cmdlets() },

@@ -6,29 +6,28 @@
  */
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { Caller } from './auth';
-import type { EmulatorCore } from './core';
+import { deviceView, GROUP_KINDS, groupView, mailboxView } from './control-views';
+import type { DenyStyle, EmulatorCore } from './core';
 import { cmdletErrors } from './exchange-errors';
 import { runCmdlet } from './invoke';
 import { readPage } from './paging';
-import type { AccessState, Device, Mailbox } from './store/model';
+import type { AccessState, Device, Group } from './store/model';
 import { charsFrom, mulberry32 } from './store/prng';
 import { seedOrganisation } from './store/seed';
-import type {
-  DevicePatch,
-  DeviceView,
-  EmptyAnswerStyle,
-  EmulatorControl,
-  FaultSettings,
-  MailboxView,
-  NewDeviceInput,
-  NewMailboxInput,
-  SeedOptions,
-} from './types';
-import { isoOrNull } from './values';
+import type { DevicePatch, EmptyAnswerStyle, EmulatorControl, FaultSettings, NewDeviceInput, NewGroupInput, NewMailboxInput, SeedOptions } from './types';
 import type { WireObject } from './wire';
+
+export { deviceView, mailboxView } from './control-views';
 
 const ACCESS_STATES: readonly AccessState[] = ['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery', 'Unknown'];
 const EMPTY_STYLES: readonly EmptyAnswerStyle[] = ['value', 'noContent', 'emptyBody'];
+const DENY_STYLES: readonly DenyStyle[] = ['403', '401'];
+
+function concurrencyLimit(v: unknown): number | null {
+  if (v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw ValidationError.of('tenantConcurrencyLimit', 'must be a positive integer, or null for no limit');
+  return v;
+}
 
 /** Who control.invoke acts as: an administrator at the Exchange admin center. */
 const ADMINISTRATOR: Caller = { appId: 'administrator', tenantId: '', roles: [], displayName: 'Administrator' };
@@ -40,66 +39,6 @@ function time(field: string, value: string | null | undefined): number | null {
   return t;
 }
 
-export function deviceView(core: EmulatorCore, d: Device): DeviceView {
-  const { org } = core;
-  const m = d.mailbox;
-  return {
-    guid: d.guid,
-    identity: org.deviceIdentity(d),
-    deviceId: d.deviceId,
-    deviceType: d.deviceType,
-    deviceModel: d.deviceModel,
-    deviceOs: d.deviceOs,
-    deviceOsLanguage: d.deviceOsLanguage,
-    deviceUserAgent: d.deviceUserAgent,
-    deviceTelephoneNumber: d.deviceTelephoneNumber,
-    deviceImei: d.deviceImei,
-    deviceMobileOperator: d.deviceMobileOperator,
-    friendlyName: d.friendlyName,
-    clientType: d.clientType,
-    accessState: d.accessState,
-    accessStateReason: d.accessStateReason,
-    accessControlRule: d.accessControlRule,
-    isManaged: d.isManaged,
-    isCompliant: d.isCompliant,
-    isDisabled: d.isDisabled,
-    mailbox: { guid: m.guid, name: m.name, alias: m.alias, upn: m.upn, primarySmtpAddress: m.primarySmtpAddress, displayName: m.displayName },
-    firstSyncTime: isoOrNull(d.firstSyncTime),
-    whenCreated: new Date(d.whenCreated).toISOString(),
-    whenChanged: new Date(d.whenChanged).toISOString(),
-    lastSuccessSync: isoOrNull(d.lastSuccessSync),
-    lastSyncAttemptTime: isoOrNull(d.lastSyncAttemptTime),
-    lastPolicyUpdateTime: isoOrNull(d.lastPolicyUpdateTime),
-    status: org.status(d),
-    deviceWipeRequestTime: isoOrNull(d.fullWipe.requestTime),
-    deviceWipeSentTime: isoOrNull(d.fullWipe.sentTime),
-    deviceWipeAckTime: isoOrNull(d.fullWipe.ackTime),
-    accountOnlyDeviceWipeRequestTime: isoOrNull(d.accountOnlyWipe.requestTime),
-    accountOnlyDeviceWipeSentTime: isoOrNull(d.accountOnlyWipe.sentTime),
-    accountOnlyDeviceWipeAckTime: isoOrNull(d.accountOnlyWipe.ackTime),
-    lastDeviceWipeRequestor: d.wipeKind === 'accountOnly' ? d.lastAccountOnlyDeviceWipeRequestor : d.lastDeviceWipeRequestor,
-  };
-}
-
-export function mailboxView(m: Mailbox): MailboxView {
-  return {
-    guid: m.guid,
-    externalDirectoryObjectId: m.externalDirectoryObjectId,
-    name: m.name,
-    alias: m.alias,
-    displayName: m.displayName,
-    upn: m.upn,
-    primarySmtpAddress: m.primarySmtpAddress,
-    distinguishedName: m.distinguishedName,
-    activeSyncEnabled: m.activeSyncEnabled,
-    mailboxPolicy: m.policy ? m.policy.name : null,
-    allowedDeviceIds: [...m.allowedDeviceIds],
-    blockedDeviceIds: [...m.blockedDeviceIds],
-    groups: m.groups.map((g) => g.name),
-    devices: m.devices.size,
-  };
-}
-
 export function createControl(core: EmulatorCore): EmulatorControl {
   const device = (id: string): Device => {
     if (typeof id !== 'string' || id === '') throw ValidationError.of('id', 'a device Guid, Identity or DeviceId is required');
@@ -107,11 +46,21 @@ export function createControl(core: EmulatorCore): EmulatorControl {
     if (!d) throw new NotFoundError(`No device partnership '${id}'.`, { id });
     return d;
   };
+  const group = (id: string): Group => {
+    const g = typeof id === 'string' ? core.org.findGroup(id) : undefined;
+    if (!g) throw new NotFoundError(`No group '${id}'.`, { group: id });
+    return g;
+  };
+  const recipient = (id: string) => {
+    const r = typeof id === 'string' ? core.org.findRecipient(id) : undefined;
+    if (!r) throw new NotFoundError(`No mailbox or group '${id}'.`, { member: id });
+    return r;
+  };
   let generatedIds = 0;
 
   return {
     seed(o: SeedOptions) {
-      const { org, summary } = seedOrganisation(o, { domain: core.domain, now: core.now() });
+      const { org, summary } = seedOrganisation(o, { domain: core.domain, vanityDomain: core.vanityDomains[0], now: core.now() });
       core.replaceOrg(org);
       core.log.info('exo-emulator seeded', { devices: summary.devices, mailboxes: summary.mailboxes });
       return summary;
@@ -143,6 +92,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
         isManaged: input.isManaged,
         isCompliant: input.isCompliant,
         access: input.accessState ? { state: input.accessState, reason: input.accessStateReason ?? 'Individual', rule: null } : undefined,
+        isRemoteWipeSupported: input.isRemoteWipeSupported,
         firstSyncTime: firstSync,
         whenCreated: now,
         lastSuccessSync: lastSuccess,
@@ -194,6 +144,45 @@ export function createControl(core: EmulatorCore): EmulatorControl {
 
     listMailboxes: () => core.org.mailboxes.view().map((m) => mailboxView(m)),
 
+    removeMailbox(id: string) {
+      const mailbox = typeof id === 'string' ? core.org.findMailbox(id) : undefined;
+      if (!mailbox) throw new NotFoundError(`No mailbox '${id}'.`, { mailbox: id });
+      core.org.removeMailbox(mailbox);
+    },
+
+    addGroup(g: NewGroupInput) {
+      if (!g || typeof g.name !== 'string' || g.name.trim() === '') throw ValidationError.of('name', 'a group name is required');
+      const details = GROUP_KINDS[g.kind];
+      if (!details) throw ValidationError.of('kind', "one of 'distribution', 'security', 'unified'");
+      if (g.members !== undefined && (!Array.isArray(g.members) || g.members.some((m) => typeof m !== 'string'))) throw ValidationError.of('members', 'a list of mailbox or group identities');
+      const members = (g.members ?? []).map(recipient);
+      const created = core.org.addGroup({ name: g.name, alias: g.alias, recipientTypeDetails: details, now: core.now() });
+      for (const m of members) core.org.addMember(created, m);
+      return groupView(created);
+    },
+
+    addGroupMember(groupId: string, member: string) {
+      const g = group(groupId);
+      core.org.addMember(g, recipient(member));
+      return groupView(g);
+    },
+
+    listGroups: () => core.org.groups.view().map(groupView),
+
+    onNextCall(cmdletName: string, fn: () => void | Promise<void>) {
+      if (!core.registry.has(String(cmdletName).toLowerCase())) throw ValidationError.of('cmdlet', `'${cmdletName}' is not an emulated cmdlet`);
+      if (typeof fn !== 'function') throw ValidationError.of('fn', 'a function to run before the call');
+      core.onNextCall(cmdletName, fn);
+    },
+
+    setTenantConcurrencyLimit(limit: number | null, o: { retryAfterSeconds?: number | null } = {}) {
+      core.tenantConcurrency.limit = concurrencyLimit(limit);
+      if (o.retryAfterSeconds !== undefined) {
+        if (o.retryAfterSeconds !== null && (typeof o.retryAfterSeconds !== 'number' || o.retryAfterSeconds < 0)) throw ValidationError.of('retryAfterSeconds', 'a number >= 0, or null for no header');
+        core.tenantConcurrency.retryAfterSeconds = o.retryAfterSeconds;
+      }
+    },
+
     getMailbox(id: string) {
       const m = core.org.findMailbox(id);
       return m ? mailboxView(m) : undefined;
@@ -209,25 +198,32 @@ export function createControl(core: EmulatorCore): EmulatorControl {
     },
 
     setFaults(f: FaultSettings) {
-      core.faults.set(f ?? {});
+      const { tenantConcurrencyLimit, ...faults } = f ?? {};
+      const limit = tenantConcurrencyLimit === undefined ? undefined : concurrencyLimit(tenantConcurrencyLimit);
+      core.faults.set(faults);
       core.budget.configure(f?.budget);
+      if (limit !== undefined) core.tenantConcurrency.limit = limit;
     },
 
     clearFaults() {
       core.faults.clear();
       core.budget.configure(undefined);
+      core.tenantConcurrency.limit = core.options.tenantConcurrencyLimit;
+      core.tenantConcurrency.retryAfterSeconds = 1;
     },
 
-    denyCmdlets(names: string[]) {
+    denyCmdlets(o: string[] | { names: string[]; style?: DenyStyle }) {
+      const { names, style = '403' } = Array.isArray(o) ? { names: o } : (o ?? { names: undefined as unknown as string[] });
       if (!Array.isArray(names)) throw ValidationError.of('names', 'a list of cmdlet names');
-      for (const n of names) core.denied.add(String(n).toLowerCase());
+      if (!DENY_STYLES.includes(style)) throw ValidationError.of('style', "'403' (NUL-byte body) or '401' (\"User is not allowed to call <cmdlet>\")");
+      for (const n of names) core.denied.set(String(n).toLowerCase(), style);
     },
 
     allowAll() {
       core.denied.clear();
     },
 
-    deniedCmdlets: () => [...core.denied].map((n) => core.registry.get(n)?.name ?? n),
+    deniedCmdlets: () => [...core.denied.keys()].map((n) => core.registry.get(n)?.name ?? n),
 
     cmdlets: () => [...core.registry.values()].map((c) => c.name),
 

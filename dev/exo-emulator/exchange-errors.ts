@@ -1,17 +1,38 @@
 /**
- * The errors a cmdlet raises, as Exchange names them. Over the admin API every one of
- * them is an HTTP 400 whose only reliable classifier is the .NET exception type
- * (error.details[0].message is `<id>|<type>|<text>`), so the emulator keeps Exchange's
- * types and wording.
+ * The errors a cmdlet raises, as Exchange names them. Over the admin API almost every one
+ * is an HTTP 400 whose only reliable classifier is the .NET exception type, so the
+ * emulator keeps Exchange's types and wording, and varies the envelope as the reference
+ * says real answers vary ("Errors" and "Filters, recipients and identities"):
+ * - details[0].message is `<id>|<type>|<text>`, often with an empty id. Choice: the id is
+ *   empty for errors raised while binding parameters (before the cmdlet runs) and
+ *   present for errors the cmdlet itself raises.
+ * - a bad enum value (ParameterTransformationException) and an expired page link
+ *   (System.Exception) come with no `details` at all;
+ * - a not-found can arrive with code InternalServerError (choice: the device cmdlets
+ *   that take a partnership Identity: statistics, Remove-, Clear-);
+ * - x-ExceptionType may carry the short type name (choice: the Recipient* exceptions,
+ *   AmbiguousParameterSetException and ParsingNonFilterablePropertyException do).
  */
 
 /** The domain controller Exchange names in "couldn't be found on '...'" texts. */
 export const EXCHANGE_SERVER = 'DB9PR01A05DC003.EURPR01A005.PROD.OUTLOOK.COM';
 
+export interface ErrorShape {
+  /** Default true: error.details[0] carries `<id>|<type>|<text>`. */
+  details?: boolean;
+  /** details[0].message starts with `|` (no id). */
+  emptyId?: boolean;
+  /** error.code; default from the status (BadRequest for 400). */
+  code?: string;
+  /** x-ExceptionType / x-ExceptionTargetType carry the type without its namespace. */
+  shortTypeHeader?: boolean;
+}
+
 export class EmulatedCmdletError extends Error {
   constructor(
     readonly exceptionType: string,
     text: string,
+    readonly shape: ErrorShape = {},
   ) {
     super(text);
     this.name = 'EmulatedCmdletError';
@@ -21,40 +42,71 @@ export class EmulatedCmdletError extends Error {
 const PARAMETER_BINDING = 'System.Management.Automation.ParameterBindingException';
 const PARAMETER_VALIDATION = 'System.Management.Automation.ParameterBindingValidationException';
 const ARGUMENT_TRANSFORMATION = 'System.Management.Automation.ParameterBindingArgumentTransformationException';
+/** Namespaces below are the emulator's choice where the reference gives only the short name. */
+const AMBIGUOUS_PARAMETER_SET = 'System.Management.Automation.AmbiguousParameterSetException';
+const PARAMETER_TRANSFORMATION = 'Microsoft.Exchange.Admin.OData.Core.ParameterTransformationException';
+const NON_FILTERABLE = 'Microsoft.Exchange.Data.ParsingNonFilterablePropertyException';
+const RECIPIENT_NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.RecipientNotFoundException';
+const RECIPIENT_NOT_VALID = 'Microsoft.Exchange.Configuration.Tasks.RecipientNotValidException';
+
+/** Raised while binding parameters: no id in details[0].message. */
+const binding = (type: string, text: string, shape: ErrorShape = {}) => new EmulatedCmdletError(type, text, { emptyId: true, ...shape });
+
+const quoted = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 export const cmdletErrors = {
-  notFound: (identity: string) =>
+  notFound: (identity: string, shape: ErrorShape = {}) =>
     new EmulatedCmdletError(
       'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
       `The operation couldn't be performed because object '${identity}' couldn't be found on '${EXCHANGE_SERVER}'.`,
+      shape,
     ),
-  unknownParameter: (name: string) => new EmulatedCmdletError(PARAMETER_BINDING, `A parameter cannot be found that matches parameter name '${name}'.`),
-  missingParameters: (names: string[]) =>
-    new EmulatedCmdletError(PARAMETER_BINDING, `Cannot process command because of one or more missing mandatory parameters: ${names.join(' ')}.`),
-  parameterSet: () => new EmulatedCmdletError(PARAMETER_BINDING, 'Parameter set cannot be resolved using the specified named parameters.'),
-  validation: (param: string, detail: string) => new EmulatedCmdletError(PARAMETER_VALIDATION, `Cannot validate argument on parameter '${param}'. ${detail}`),
-  nullArgument: (param: string) =>
-    new EmulatedCmdletError(PARAMETER_VALIDATION, `Cannot bind argument to parameter '${param}' because it is null.`),
+  /** A mailbox identity that resolves to no recipient (e.g. deleted after the listing). */
+  recipientNotFound: (identity: string) => new EmulatedCmdletError(RECIPIENT_NOT_FOUND, `Couldn't find '${identity}' as a recipient.`, { shortTypeHeader: true }),
+  /** A recipient of the wrong type where a mailbox is needed (e.g. a group). */
+  recipientNotValid: (identity: string) => new EmulatedCmdletError(RECIPIENT_NOT_VALID, `'${identity}' does not represent a valid recipient.`, { shortTypeHeader: true }),
+  /**
+   * An unknown parameter name. Over REST Exchange does not say "A parameter cannot be
+   * found that matches parameter name": it fails to resolve a parameter set and names
+   * the parameter at the end (reference). The middle sentence is PowerShell's own
+   * AmbiguousParameterSet text.
+   */
+  unknownParameter: (name: string) =>
+    binding(
+      AMBIGUOUS_PARAMETER_SET,
+      `Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided. Invalid cmdlet parameters specified. ${name}`,
+      { shortTypeHeader: true },
+    ),
+  missingParameters: (names: string[]) => binding(PARAMETER_BINDING, `Cannot process command because of one or more missing mandatory parameters: ${names.join(' ')}.`),
+  parameterSet: () => binding(PARAMETER_BINDING, 'Parameter set cannot be resolved using the specified named parameters.'),
+  validation: (param: string, detail: string) => binding(PARAMETER_VALIDATION, `Cannot validate argument on parameter '${param}'. ${detail}`),
+  nullArgument: (param: string) => binding(PARAMETER_VALIDATION, `Cannot bind argument to parameter '${param}' because it is null.`),
   conversion: (param: string, value: unknown, typeName: string, detail: string) =>
-    new EmulatedCmdletError(
-      PARAMETER_BINDING,
-      `Cannot bind parameter '${param}'. Cannot convert value "${typeof value === 'string' ? value : JSON.stringify(value)}" to type "${typeName}". Error: "${detail}"`,
+    binding(PARAMETER_BINDING, `Cannot bind parameter '${param}'. Cannot convert value "${quoted(value)}" to type "${typeName}". Error: "${detail}"`),
+  /** A value that is not one of an enum's names: no `details` in the envelope (reference). */
+  badEnum: (param: string, value: unknown, typeName: string, names: readonly string[]) =>
+    binding(
+      PARAMETER_TRANSFORMATION,
+      `Cannot bind parameter '${param}'. Cannot convert value "${quoted(value)}" to type "${typeName}". Error: "Unable to match the identifier name ${quoted(value)} to a valid enumerator name. Specify one of the following enumerator names and try again:\n${names.join(', ')}"`,
+      { details: false },
     ),
   notBoolean: (param: string, value: unknown) =>
-    new EmulatedCmdletError(
+    binding(
       ARGUMENT_TRANSFORMATION,
       `Cannot process argument transformation on parameter '${param}'. Cannot convert value "${typeof value === 'string' ? 'System.String' : JSON.stringify(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`,
     ),
   badFilter: (filter: string, position: number) =>
-    new EmulatedCmdletError(
+    binding(
       PARAMETER_BINDING,
       `Cannot bind parameter 'Filter' to the target. Exception setting "Filter": "Invalid filter syntax. For a description of the filter parameter syntax see the command help.\n"${filter}" at position ${position}."`,
     ),
+  nonFilterableProperty: (property: string) =>
+    binding(NON_FILTERABLE, `"${property}" is not a recognized filterable property. For a description of the filter parameter syntax see the command help.`, { shortTypeHeader: true }),
+  /** Choice: the text the reference quotes, with the Filter binding type. */
+  filterVariables: (filter: string) =>
+    binding(PARAMETER_BINDING, `Cannot bind parameter 'Filter' to the target. Exception setting "Filter": "This filter parameter does not accept filters that contain variables.\n"${filter}""`),
   alreadyExists: (dn: string) =>
-    new EmulatedCmdletError(
-      'Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException',
-      `Active Directory operation failed on ${EXCHANGE_SERVER}. The object '${dn}' already exists.`,
-    ),
+    new EmulatedCmdletError('Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException', `Active Directory operation failed on ${EXCHANGE_SERVER}. The object '${dn}' already exists.`),
   invalidOperation: (text: string) => new EmulatedCmdletError('System.InvalidOperationException', text),
   dataValidation: (text: string) => new EmulatedCmdletError('Microsoft.Exchange.Data.DataValidationException', text),
 };

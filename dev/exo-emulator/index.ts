@@ -30,7 +30,9 @@ export async function startExchangeEmulator(o: EmulatorOptions): Promise<Exchang
   if (!Array.isArray(o.issuers) || o.issuers.length === 0) throw ValidationError.of('issuers', 'at least one accepted issuer');
   const tenantDomains = (o.tenantDomains ?? []).map((d) => d.toLowerCase());
   const log = o.log ?? silentLogger;
-  const core = new EmulatorCore({ tenantId: o.tenantId.toLowerCase(), tenantDomains, nextLinkTtlMs: o.nextLinkTtlMs ?? 30 * 60_000, log });
+  const limit = o.tenantConcurrencyLimit ?? null;
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw ValidationError.of('tenantConcurrencyLimit', 'must be a positive integer (or null for no limit)');
+  const core = new EmulatorCore({ tenantId: o.tenantId.toLowerCase(), tenantDomains, nextLinkTtlMs: o.nextLinkTtlMs ?? 30 * 60_000, tenantConcurrencyLimit: limit, log });
   const validator = createTokenValidator({
     tenantId: o.tenantId,
     tenantDomains,

@@ -1,7 +1,8 @@
 /**
- * One cmdlet call, from request to answer: faults, budget, the cmdlet's existence and
- * the app's right to run it, nextLink redemption, parameter binding, the cmdlet itself,
- * then paging and the answer's envelope and headers. Every call is recorded.
+ * One cmdlet call, from request to answer: the tenant concurrency limit, faults, budget,
+ * the cmdlet's existence and the app's right to run it, nextLink redemption, parameter
+ * binding, the cmdlet itself, then paging and the answer's envelope and headers. Every
+ * call is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type { Caller } from './auth';
@@ -12,7 +13,7 @@ import { EmulatedCmdletError, EXCHANGE_SERVER } from './exchange-errors';
 import { CONCURRENCY_TEXT, type BudgetState, type FaultDecision } from './faults';
 import { canonicalJson, type Cursor, MAX_PAGE_SIZE, PAGING_EXPIRED_TEXT, readPage, requestedPageSize, TRUNCATED_WARNING } from './paging';
 import type { CallLogEntry } from './types';
-import { exchangeErrorReply, forbiddenReply, jsonReply, type Reply, successBody, type WireObject } from './wire';
+import { exchangeErrorReply, forbiddenReply, jsonReply, notAllowedReply, type Reply, successBody, type WireObject } from './wire';
 
 export interface InvokeRequest {
   /** The URL's tenant segment (GUID or verified domain), echoed in links. */
@@ -21,6 +22,14 @@ export interface InvokeRequest {
   body: unknown;
   header(name: string): string | undefined;
   requestId: string;
+}
+
+interface PagePosition {
+  cursor: Cursor;
+  listingId: string | null;
+  page: number;
+  firstAnchor: string | null;
+  routable: boolean;
 }
 
 interface CmdletInput {
@@ -79,8 +88,44 @@ function faultReply(decision: Exclude<FaultDecision, { kind: 'none' } | { kind: 
 
 /** Runs a cmdlet without HTTP concerns (also used by control.invoke). */
 export function runCmdlet(core: EmulatorCore, def: CmdletDef, parameters: unknown, caller: Caller): CmdletOutput {
-  const args = bindParameters(def.params, def.mandatory ?? [], parameters);
+  const args = bindParameters(def.params, def.mandatory ?? [], withoutEmptyIdentity(def, parameters));
   return def.run(args, { org: core.org, now: core.now(), caller, denied: core.denied, registry: core.registry });
+}
+
+/**
+ * An empty or null Identity on a Get- cmdlet is no Identity at all: Exchange returns every
+ * object (reference), so a client that sends one by mistake reads the whole listing.
+ * Where Identity is mandatory the call then fails as a missing parameter.
+ */
+function withoutEmptyIdentity(def: CmdletDef, parameters: unknown): unknown {
+  if (!/^get-/i.test(def.name) || !parameters || typeof parameters !== 'object' || Array.isArray(parameters)) return parameters;
+  const entries = Object.entries(parameters as Record<string, unknown>);
+  const empty = (k: string, v: unknown) => k.toLowerCase() === 'identity' && (v === null || (typeof v === 'string' && v.trim() === ''));
+  if (!entries.some(([k, v]) => empty(k, v))) return parameters;
+  return Object.fromEntries(entries.filter(([k, v]) => !empty(k, v)));
+}
+
+/** Page 1 named the tenant by its GUID or .onmicrosoft.com domain, in the URL and in a UPN-style anchor. */
+function routable(core: EmulatorCore, urlTenant: string, anchor: string | null): boolean {
+  const stable = (name: string) => name.toLowerCase() === core.options.tenantId || /\.onmicrosoft\.com$/i.test(name);
+  const anchorDomain = anchor && anchor.includes('@') ? anchor.slice(anchor.lastIndexOf('@') + 1) : null;
+  return stable(urlTenant) && (anchorDomain === null || stable(anchorDomain));
+}
+
+/** An expired, replayed or foreign link: type System.Exception and no `details` (reference). */
+const pagingExpired = () => exchangeErrorReply(400, 'System.Exception', PAGING_EXPIRED_TEXT, { details: false, message: PAGING_EXPIRED_TEXT });
+
+interface Call {
+  core: EmulatorCore;
+  caller: Caller;
+  req: InvokeRequest;
+  input: CmdletInput | null;
+  def: CmdletDef | undefined;
+  anchorMailbox: string | null;
+  maxPageSize: number | null;
+  /** For the call counters. */
+  flags: { listingPage: boolean; anchorMismatch: boolean };
+  finish(reply: Reply, budget: BudgetState): Reply;
 }
 
 export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: InvokeRequest): Promise<Reply> {
@@ -90,8 +135,7 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
   const input = parseCmdletInput(req.body);
   const def = input ? core.registry.get(input.name.toLowerCase()) : undefined;
   const cmdlet = def?.name ?? input?.name ?? null;
-  let listingPage = false;
-  let anchorMismatch = false;
+  const flags = { listingPage: false, anchorMismatch: false };
 
   const finish = (reply: Reply, budget: BudgetState): Reply => {
     const status = reply.drop ? 0 : reply.status;
@@ -111,13 +155,29 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
         exceptionType: reply.meta?.exceptionType ?? null,
         durationMs: Date.now() - started,
       },
-      { listingPage, anchorMismatch },
+      flags,
     );
     core.log.debug('exo-emulator call', { cmdlet, status, outcome, requestId: req.requestId });
     return commonHeaders(core, reply, req.requestId, budget);
   };
 
-  const decision = core.faults.decide(cmdlet);
+  // The per-tenant concurrency limit counts every cmdlet call in flight, injected latency included.
+  core.cmdletsInFlight++;
+  try {
+    const limit = core.tenantConcurrency.limit;
+    if (limit !== null && core.cmdletsInFlight > limit) {
+      const throttle = { kind: 'throttle', latencyMs: 0, status: 429, retryAfterSeconds: core.tenantConcurrency.retryAfterSeconds, concurrencyText: true } as const;
+      return finish(faultReply(throttle), core.budget.consume());
+    }
+    return await admitted({ core, caller, req, input, def, anchorMailbox, maxPageSize, flags, finish });
+  } finally {
+    core.cmdletsInFlight--;
+  }
+}
+
+async function admitted(call: Call): Promise<Reply> {
+  const { core, req, input, def, finish } = call;
+  const decision = core.faults.decide(def?.name ?? input?.name ?? null);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   if (decision.kind === 'drop') return finish({ status: 0, headers: {}, body: null, drop: true, meta: { outcome: 'dropped' } }, core.budget.consume());
   if (decision.kind !== 'none') return finish(faultReply(decision), core.budget.consume());
@@ -128,10 +188,7 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
     return finish(faultReply({ kind: 'throttle', latencyMs: 0, status: 429, retryAfterSeconds: seconds, concurrencyText: false }), budget);
   }
   if (!input) {
-    return finish(
-      exchangeErrorReply(400, 'System.ArgumentException', 'The request body must be {"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.'),
-      budget,
-    );
+    return finish(exchangeErrorReply(400, 'System.ArgumentException', 'The request body must be {"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.'), budget);
   }
   if (!def) {
     // Exchange answers an unknown cmdlet like a forbidden one.
@@ -140,7 +197,9 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
       budget,
     );
   }
-  if (core.denied.has(def.name.toLowerCase())) {
+  const denial = core.denied.get(def.name.toLowerCase());
+  if (denial === '401') return finish(notAllowedReply(def.name), budget);
+  if (denial === '403') {
     return finish(
       forbiddenReply(`2000014;reason="The application is not allowed to run cmdlet '${def.name}': no management role assigned to it holds this cmdlet.";error_category="insufficient_role"`),
       budget,
@@ -148,27 +207,27 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
   }
 
   const bodyKey = canonicalJson(input.raw);
-  let cursor: Cursor = { afterSeq: 0, emitted: 0 };
-  let listingId: string | null = null;
-  let page = 1;
-  let firstAnchor = anchorMailbox;
+  let position: PagePosition = { cursor: { afterSeq: 0, emitted: 0 }, listingId: null, page: 1, firstAnchor: call.anchorMailbox, routable: routable(core, req.tenant, call.anchorMailbox) };
   if (req.skiptoken !== null) {
     const state = core.tokens.redeem(req.skiptoken);
-    if (!state || state.cmdlet !== def.name || state.bodyKey !== bodyKey || state.tenant.toLowerCase() !== req.tenant.toLowerCase()) {
-      return finish(exchangeErrorReply(400, 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', PAGING_EXPIRED_TEXT, { message: PAGING_EXPIRED_TEXT }), budget);
+    if (state) call.flags.anchorMismatch = (state.anchorMailbox ?? '').toLowerCase() !== (call.anchorMailbox ?? '').toLowerCase();
+    // Every page must go with the same body, the same X-AnchorMailbox and the same tenant
+    // in the URL as page 1 (the skiptoken names page 1's backend); any other is refused
+    // like an expired link, and the link is spent.
+    if (!state || !state.routable || call.flags.anchorMismatch || state.cmdlet !== def.name || state.bodyKey !== bodyKey || state.tenant.toLowerCase() !== req.tenant.toLowerCase()) {
+      return finish(pagingExpired(), budget);
     }
-    cursor = state.cursor;
-    listingId = state.listingId;
-    page = state.page;
-    firstAnchor = state.anchorMailbox;
-    anchorMismatch = (state.anchorMailbox ?? '').toLowerCase() !== (anchorMailbox ?? '').toLowerCase();
+    position = { cursor: state.cursor, listingId: state.listingId, page: state.page, firstAnchor: state.anchorMailbox, routable: state.routable };
   }
+
+  const hook = core.takeNextCallHook(def.name);
+  if (hook) await hook();
 
   let output: CmdletOutput;
   try {
-    output = runCmdlet(core, def, input.parameters, caller);
+    output = runCmdlet(core, def, input.parameters, call.caller);
   } catch (e) {
-    if (e instanceof EmulatedCmdletError) return finish(exchangeErrorReply(400, e.exceptionType, e.message), budget);
+    if (e instanceof EmulatedCmdletError) return finish(exchangeErrorReply(400, e.exceptionType, e.message, e.shape), budget);
     core.log.error('exo-emulator cmdlet crashed', { cmdlet: def.name, error: String(e) });
     return finish(exchangeErrorReply(500, 'System.Exception', `The emulator failed to run ${def.name}: ${String(e)}`), budget);
   }
@@ -182,17 +241,27 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
   }
   if (output.kind === 'objects') return finish(jsonReply(200, successBody(context, output.objects, output.warnings ?? [])), budget);
 
-  listingPage = true;
-  const pageSize = Math.min(maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
-  const result = readPage(output.listing, cursor, pageSize, output.resultSize);
-  listingId ??= randomUUID();
+  call.flags.listingPage = true;
+  const pageSize = Math.min(call.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const result = readPage(output.listing, position.cursor, pageSize, output.resultSize);
+  const listingId = position.listingId ?? randomUUID();
   let nextLink: string | undefined;
   if (result.next) {
-    const token = core.tokens.issue({ tenant: req.tenant, cmdlet: def.name, bodyKey, cursor: result.next, listingId, page: page + 1, anchorMailbox: firstAnchor });
+    const token = core.tokens.issue({
+      tenant: req.tenant,
+      cmdlet: def.name,
+      bodyKey,
+      cursor: result.next,
+      listingId,
+      page: position.page + 1,
+      anchorMailbox: position.firstAnchor,
+      routable: position.routable,
+    });
     nextLink = `${core.baseUrl}/adminapi/beta/${req.tenant}/InvokeCommand?$skiptoken=${encodeURIComponent(token)}`;
   }
   const warnings = [...(output.warnings ?? []), ...(result.truncated ? [TRUNCATED_WARNING] : [])];
-  const reply = jsonReply(200, successBody(context, result.objects as WireObject[], warnings, nextLink), maxPageSize === null ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSize}` });
-  reply.meta = { listingId, page };
+  const headers: Record<string, string> = call.maxPageSize === null ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSize}` };
+  const reply = jsonReply(200, successBody(context, result.objects as WireObject[], warnings, nextLink), headers);
+  reply.meta = { listingId, page: position.page };
   return finish(reply, budget);
 }

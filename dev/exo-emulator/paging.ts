@@ -8,6 +8,17 @@
  * how many were returned): each page re-runs the cmdlet's query and reads on from that
  * point, so objects added while paging may appear at the end and removed ones vanish,
  * but nothing is duplicated or skipped.
+ *
+ * ResultSize and the warning (reference, "Paging" correction): the server pages at
+ * odata.maxpagesize, and every page that has a nextLink carries "There are more results
+ * available...", also with ResultSize Unlimited. A page holds at most
+ * min(maxpagesize, ResultSize) objects and gets a nextLink whenever more objects match,
+ * so a numeric ResultSize smaller than the page still gets a link and the warning. The
+ * official module follows a link only while the page was full and its ResultSize not
+ * reached, asking each page for min(remaining, 1000); the emulator does not count
+ * across pages, it serves what each request asks for (choice: the reference describes
+ * only the client side). A client that walks the link of a `ResultSize 1` probe would
+ * read the whole tenant one object at a time, which is what a test should catch.
  */
 import { randomBytes } from 'node:crypto';
 import type { SeqList, Sequenced } from './store/seq-list';
@@ -41,14 +52,14 @@ export interface Cursor {
 export interface Page {
   objects: WireObject[];
   next: Cursor | null;
-  /** ResultSize cut the listing while more objects matched. */
+  /** More objects matched than this page holds: the page carries the "more results" warning. */
   truncated: boolean;
 }
 
 /** Reads one page: a binary search for the start, then the page (and one look-ahead match). */
 export function readPage(l: Listing, cursor: Cursor, pageSize: number, resultSize: number): Page {
   const items = l.list.view();
-  const quota = Math.min(pageSize, resultSize - cursor.emitted);
+  const quota = Math.min(pageSize, resultSize);
   const objects: WireObject[] = [];
   let lastSeq = cursor.afterSeq;
   let i = l.list.indexAfter(cursor.afterSeq);
@@ -67,10 +78,8 @@ export function readPage(l: Listing, cursor: Cursor, pageSize: number, resultSiz
       break;
     }
   }
-  const emitted = cursor.emitted + objects.length;
-  const atLimit = emitted >= resultSize;
   if (ahead < 0) return { objects, next: null, truncated: false };
-  return { objects, next: atLimit ? null : { afterSeq: Math.max(lastSeq, items[ahead].seq - 1), emitted }, truncated: atLimit };
+  return { objects, next: { afterSeq: Math.max(lastSeq, items[ahead].seq - 1), emitted: cursor.emitted + objects.length }, truncated: true };
 }
 
 /** `Prefer: odata.maxpagesize=N` (possibly among other preferences); null when absent or unusable. */
@@ -92,6 +101,12 @@ export interface PageTokenState {
   /** The page number this token leads to (2 for the first nextLink). */
   page: number;
   anchorMailbox: string | null;
+  /**
+   * False when page 1 named the tenant by a vanity domain (in the URL or the anchor):
+   * public reports say page 2 then fails at once with the expired-pagination error, as
+   * the skiptoken names a backend the vanity name does not route to.
+   */
+  routable: boolean;
 }
 
 interface StoredToken extends PageTokenState {

@@ -4,13 +4,19 @@
  * under /_emulator/...).
  */
 import type { Logger } from '../../lib/log';
+import type { EmulatorControl } from './control-types';
 
 export interface EmulatorOptions {
   /** Default 0 (a free port). The emulator binds 127.0.0.1 only, plain http. */
   port?: number;
   /** The tenant GUID it serves. */
   tenantId: string;
-  /** Verified domains; the URL's tenant segment may be one of these instead of the GUID. */
+  /**
+   * Verified domains; the URL's tenant segment may be one of these instead of the GUID.
+   * A custom (vanity) domain such as `contoso.com` may be listed: page 1 of a listing
+   * asked with it (in the URL or the anchor) works, page 2 fails with the expired
+   * pagination error, as public reports say; the GUID and `.onmicrosoft.com` page fine.
+   */
   tenantDomains?: string[];
   /** Where token signing keys are (https or http). */
   jwksUri: string;
@@ -22,6 +28,11 @@ export interface EmulatorOptions {
   requiredRole?: string;
   /** Lifetime of an @odata.nextLink; default 30 minutes, as Exchange. */
   nextLinkTtlMs?: number;
+  /**
+   * More cmdlet calls than this in flight at once answer 429 with the per-tenant
+   * concurrency text and a Retry-After. Default none (off); control.setTenantConcurrencyLimit changes it.
+   */
+  tenantConcurrencyLimit?: number | null;
   log?: Logger;
 }
 
@@ -45,7 +56,10 @@ export interface SeedOptions {
   asOf?: string;
 }
 
-/** Well-known seeded objects (present when the org is big enough for them). */
+/**
+ * Well-known seeded objects (present when the org is big enough for them: the first six
+ * with devices >= 5 and mailboxes >= 3, the rest with devices >= 8 and mailboxes >= 6).
+ */
 export interface SeedFixtures {
   /** A mailbox with two EAS iPhones (same DeviceType, same readable name) and one Outlook mobile device. */
   twoSameTypeDevices?: { upn: string; mailboxName: string; deviceType: string; deviceGuids: string[] };
@@ -59,13 +73,46 @@ export interface SeedFixtures {
   blockedDeviceGuid?: string;
   /** Quarantined by the seeded device access rule (reason DeviceRule). */
   quarantinedDeviceGuid?: string;
+  /** A mailbox whose Name holds a '/' (its devices' Identity too); its one device is an Hx Outlook partnership. */
+  slashNamedMailbox?: { upn: string; mailboxName: string; deviceGuids: string[] };
+  /** A mailbox whose Name holds spaces; its one device is a REST Outlook partnership. */
+  spaceNamedMailbox?: { upn: string; mailboxName: string; deviceGuids: string[] };
+  /** A mailbox whose Name is neither its alias nor a GUID. */
+  nameDiffersFromAlias?: { upn: string; alias: string; mailboxName: string; deviceGuids: string[] };
+  /** Outlook mobile partnership named `Hx§Outlook§<id>` (ClientType Outlook). */
+  hxOutlookDeviceGuid?: string;
+  /** Outlook mobile partnership named `REST§Outlook§<id>` (ClientType REST). */
+  restOutlookDeviceGuid?: string;
+}
+
+export type GroupKind = 'distribution' | 'security' | 'unified';
+
+/** A group as the control interface shows it. */
+export interface GroupView {
+  guid: string;
+  name: string;
+  alias: string;
+  primarySmtpAddress: string;
+  distinguishedName: string;
+  kind: GroupKind;
+  recipientTypeDetails: 'MailUniversalDistributionGroup' | 'MailUniversalSecurityGroup' | 'GroupMailbox';
+  /** Direct members' Names (mailboxes and groups). */
+  members: string[];
+}
+
+export interface NewGroupInput {
+  name: string;
+  kind: GroupKind;
+  /** Direct members: mailbox or group identities (Name, alias, SMTP address, Guid...). */
+  members?: string[];
+  alias?: string;
 }
 
 export interface SeedSummary {
   devices: number;
   mailboxes: number;
   mailboxesWithDevices: number;
-  groups: { name: string; distinguishedName: string; members: number }[];
+  groups: { name: string; distinguishedName: string; members: number; kind: GroupKind }[];
   policies: string[];
   accessRules: string[];
   fixtures: SeedFixtures;
@@ -137,6 +184,8 @@ export interface NewDeviceInput {
   firstSyncTime?: string;
   /** ISO; default now for EAS, null for Outlook mobile. */
   lastSuccessSync?: string | null;
+  /** Default true; false makes a wipe request end as Status DeviceBlocked. */
+  isRemoteWipeSupported?: boolean;
 }
 
 export type DevicePatch = Partial<
@@ -189,113 +238,4 @@ export interface NewMailboxInput {
   name?: string;
 }
 
-export interface FaultSettings {
-  /** Every k-th matching call is throttled. */
-  throttleEveryK?: number;
-  /** Retry-After on throttled answers, seconds (fractional allowed); null sends no header. Default 1 (throttleForMs: the rest of the window). */
-  retryAfterSeconds?: number | null;
-  /** Every matching call is throttled for this long from now. */
-  throttleForMs?: number;
-  /** 'concurrency': throttled answers carry Exchange's per-tenant concurrency text (status 500 unless throttleStatus says otherwise). */
-  throttleStatusText?: 'concurrency';
-  /** Status of throttled answers; default 429 (500 with throttleStatusText 'concurrency'). */
-  throttleStatus?: number;
-  /** Every k-th matching call fails. */
-  failEveryK?: number;
-  /** Default 503. */
-  failStatus?: 400 | 500 | 503 | 504;
-  /** A .NET exception type for the failure's Exchange envelope, e.g. Microsoft.Exchange.Data.Directory.DCOverloadedException. */
-  failExceptionType?: string;
-  /** Every k-th matching call has its socket destroyed without an answer. */
-  dropEveryK?: number;
-  /** Added before every matching call is answered. */
-  latencyMs?: number;
-  /** Faults apply only to these cmdlets (case-insensitive); default all. */
-  onlyCmdlets?: string[];
-  /** Every matching call after the n-th fails (failStatus / failExceptionType). */
-  failAfterCalls?: number;
-  /**
-   * The budget behind Rate-Limit-* headers. Reported always (default 30000 per hour);
-   * enforced (429 + Retry-After until the window resets) only when enforce is true.
-   */
-  budget?: { limit?: number; windowMs?: number; enforce?: boolean };
-}
-
-export interface CallCounters {
-  /** Cmdlet invocations answered or dropped (InvokeCommand, $batch parts, statistics GETs). */
-  total: number;
-  byCmdlet: Record<string, number>;
-  throttled: number;
-  failed: number;
-  dropped: number;
-  /** 200 answers of listing cmdlets (first pages and continuation pages). */
-  pages: number;
-  /** Of those, the pages fetched through a nextLink. */
-  continuationPages: number;
-  unauthorized: number;
-  forbidden: number;
-  /** 400 Exchange error envelopes (not found, bad parameter, expired nextLink...). */
-  errors: number;
-  /** Continuation pages whose X-AnchorMailbox differed from the listing's first page. */
-  anchorMismatches: number;
-}
-
-export interface CallLogEntry {
-  at: string;
-  requestId: string;
-  clientRequestId: string | null;
-  cmdlet: string | null;
-  anchorMailbox: string | null;
-  status: number;
-  outcome: 'ok' | 'unauthorized' | 'forbidden' | 'throttled' | 'failed' | 'dropped' | 'error';
-  /** The Prefer: odata.maxpagesize the caller sent (null when absent). */
-  maxPageSize: number | null;
-  /** Shared by all pages of one listing. */
-  listingId: string | null;
-  /** 1 for the first page, 2.. for pages fetched through nextLinks. */
-  page: number | null;
-  exceptionType: string | null;
-  durationMs: number;
-}
-
-/** How a Set-/New-/Remove-/Clear- cmdlet answers: 200 with empty value (default), 204, or 200 with an empty body. */
-export type EmptyAnswerStyle = 'value' | 'noContent' | 'emptyBody';
-
-export interface EmulatorControl {
-  /** Replaces the organisation with a deterministic one. */
-  seed(o: SeedOptions): SeedSummary;
-  addDevice(d: NewDeviceInput): DeviceView;
-  /** By Guid, Identity or (unique) DeviceId; throws when unknown. */
-  removeDevice(id: string): void;
-  /** Bumps WhenChanged. */
-  updateDevice(id: string, patch: DevicePatch): DeviceView;
-  /**
-   * The device(s) connect: sync times move (EAS only; Outlook mobile keeps null), the
-   * access state is re-evaluated, a pending wipe is sent, a sent wipe is acknowledged.
-   * Returns how many devices checked in.
-   */
-  checkIn(target: string | { all: true }): number;
-  listDevices(): DeviceView[];
-  getDevice(id: string): DeviceView | undefined;
-  addMailbox(m: NewMailboxInput): MailboxView;
-  listMailboxes(): MailboxView[];
-  getMailbox(id: string): MailboxView | undefined;
-  /** Runs a cmdlet as an administrator would by hand (no auth, faults or paging); throws EmulatedCmdletError. */
-  invoke(cmdletName: string, parameters?: Record<string, unknown>): Record<string, unknown>[];
-  setFaults(f: FaultSettings): void;
-  clearFaults(): void;
-  /** The app lacks the Exchange role for these cmdlets: 403, and no role entries for them. */
-  denyCmdlets(names: string[]): void;
-  allowAll(): void;
-  deniedCmdlets(): string[];
-  /** Every cmdlet the emulator implements. */
-  cmdlets(): string[];
-  setEmptyAnswer(cmdletName: string, style: EmptyAnswerStyle): void;
-  calls(): CallCounters;
-  resetCounters(): void;
-  /** The last 1000 calls, oldest first. */
-  callLog(): CallLogEntry[];
-  /** Clock for data times and nextLink expiry (tokens are checked against real time). */
-  setClock(now: () => Date): void;
-  resetClock(): void;
-}
+export type * from './control-types';

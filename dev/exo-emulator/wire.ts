@@ -36,30 +36,46 @@ export function successBody(context: string, value: WireObject[], warnings: stri
 /** Exchange prefixes the detail text with a short error id. */
 const errorId = () => `Ex${randomBytes(3).toString('hex').toUpperCase()}`;
 
+const defaultCode = (status: number) =>
+  status === 400 ? 'BadRequest' : status === 401 ? 'Unauthorized' : status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError';
+
+export interface ErrorReplyOptions {
+  code?: string;
+  message?: string;
+  headers?: Record<string, string>;
+  /** Default true; false leaves `details` out (enum and paging errors). */
+  details?: boolean;
+  /** details[0].message as `|<type>|<text>`. */
+  emptyId?: boolean;
+  /** x-ExceptionType carries the type without its namespace. */
+  shortTypeHeader?: boolean;
+}
+
 /**
  * `{"error":{"code","message","details":[{"code":"Client","target":"","message":"<id>|<type>|<text>"}],"innererror":{...}}}`
- * with x-ExceptionType / x-ExceptionTargetType repeating the type.
+ * with x-ExceptionType / x-ExceptionTargetType repeating the type. Without details the
+ * text is in error.message and innererror (message, type), the shape of Exchange's
+ * "User is not allowed to call" answer.
  */
-export function exchangeErrorReply(
-  status: number,
-  exceptionType: string,
-  text: string,
-  o: { code?: string; message?: string; headers?: Record<string, string> } = {},
-): Reply {
-  const body = {
-    error: {
-      code: o.code ?? (status === 400 ? 'BadRequest' : status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError'),
-      message: o.message ?? (status === 400 ? 'Invalid Operation' : text),
-      details: [{ code: 'Client', target: '', message: `${errorId()}|${exceptionType}|${text}` }],
-      innererror: {
-        message: text,
-        type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
-        stacktrace: '',
-        internalexception: { message: text, type: exceptionType, stacktrace: '' },
-      },
-    },
+export function exchangeErrorReply(status: number, exceptionType: string, text: string, o: ErrorReplyOptions = {}): Reply {
+  const withDetails = o.details ?? true;
+  const error: WireObject = {
+    code: o.code ?? defaultCode(status),
+    message: o.message ?? (status === 400 && withDetails ? 'Invalid Operation' : text),
   };
-  const reply = jsonReply(status, body, { 'x-ExceptionType': exceptionType, 'x-ExceptionTargetType': exceptionType, ...o.headers });
+  if (withDetails) {
+    error.details = [{ code: 'Client', target: '', message: `${o.emptyId ? '' : errorId()}|${exceptionType}|${text}` }];
+    error.innererror = {
+      message: text,
+      type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
+      stacktrace: '',
+      internalexception: { message: text, type: exceptionType, stacktrace: '' },
+    };
+  } else {
+    error.innererror = { message: text, type: exceptionType, stacktrace: '' };
+  }
+  const headerType = o.shortTypeHeader ? (exceptionType.split('.').pop() ?? exceptionType) : exceptionType;
+  const reply = jsonReply(status, { error }, { 'x-ExceptionType': headerType, 'x-ExceptionTargetType': headerType, ...o.headers });
   reply.meta = { exceptionType };
   return reply;
 }
@@ -67,4 +83,18 @@ export function exchangeErrorReply(
 /** Exchange's 403: a body of NUL bytes, the reason only in x-ms-diagnostics. */
 export function forbiddenReply(diagnostics: string): Reply {
   return { status: 403, headers: { 'x-ms-diagnostics': diagnostics }, body: Buffer.alloc(4), meta: { outcome: 'forbidden' } };
+}
+
+/**
+ * The other way Exchange answers a cmdlet missing from the app's roles: 401 with JSON
+ * naming the cmdlet, exactly as a public report shows it
+ * (github.com/MicrosoftDocs/office-docs-powershell/issues/7970:
+ * `{"error":{"code":"Unauthorized","message":"User is not allowed to call Get-Mailbox","innererror":{...ODataServiceException}}}`).
+ * No WWW-Authenticate challenge: the token is fine (choice; the report shows no headers).
+ */
+export function notAllowedReply(cmdlet: string): Reply {
+  const message = `User is not allowed to call ${cmdlet}`;
+  const reply = jsonReply(401, { error: { code: 'Unauthorized', message, innererror: { message, type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException' } } });
+  reply.meta = { outcome: 'forbidden' };
+  return reply;
 }

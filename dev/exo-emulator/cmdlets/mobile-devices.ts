@@ -1,7 +1,17 @@
-/** Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice, Clear-MobileDevice. */
+/**
+ * Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice, Clear-MobileDevice.
+ *
+ * Statistics of a mailbox that went away (reference): `-Mailbox` naming no recipient, or
+ * an `-Identity` whose owner part names none, answer RecipientNotFoundException; a
+ * recipient that is not a mailbox (a group) RecipientNotValidException; a mailbox with no
+ * partnership an empty value. A partnership that is not there is
+ * ManagementObjectNotFoundException, which from the statistics, Remove- and Clear- comes
+ * with code InternalServerError (choice: the reference says a not-found can).
+ */
 import { cmdletErrors } from '../exchange-errors';
 import { listing } from '../paging';
-import type { ClientType, Device } from '../store/model';
+import type { ClientType, Device, Mailbox } from '../store/model';
+import { Org } from '../store/org';
 import { compileFilter } from './opath';
 import { type Args, type ParamKind } from './params';
 import { deviceFilterProperties, mobileDeviceObject, mobileDeviceStatisticsObject } from './projections';
@@ -29,11 +39,23 @@ function clientTypeFilter(args: Args): ((d: Device) => boolean) | undefined {
   return wanted.size === 0 ? undefined : (d) => wanted.has(d.clientType);
 }
 
-function deviceByIdentity(ctx: CmdletContext, identity: string): Device {
+function deviceByIdentity(ctx: CmdletContext, identity: string, o: { internalServerError?: boolean; recipientErrors?: boolean } = {}): Device {
   const d = ctx.org.findDevice(identity);
-  if (!d) throw cmdletErrors.notFound(identity);
-  return d;
+  if (d) return d;
+  const owner = Org.splitDeviceIdentity(identity)?.owner;
+  if (o.recipientErrors && owner !== undefined) mailboxOf(ctx, owner);
+  throw cmdletErrors.notFound(identity, o.internalServerError ? { code: 'InternalServerError' } : {});
 }
+
+/** The mailbox a -Mailbox (or an Identity's owner part) names, with Exchange's recipient errors. */
+function mailboxOf(ctx: CmdletContext, id: string): Mailbox {
+  const r = ctx.org.findRecipient(id);
+  if (!r) throw cmdletErrors.recipientNotFound(id);
+  if (r.kind !== 'mailbox') throw cmdletErrors.recipientNotValid(id);
+  return r;
+}
+
+const ACTION_LOOKUP = { internalServerError: true };
 
 const getMobileDevice: CmdletDef = {
   name: 'Get-MobileDevice',
@@ -58,7 +80,10 @@ const getMobileDevice: CmdletDef = {
     if (identity !== undefined) return objects([mobileDeviceObject(org, deviceByIdentity(ctx, identity))]);
     const mailboxId = args.string('Mailbox');
     const mailbox = mailboxId === undefined ? undefined : org.findMailbox(mailboxId);
-    if (mailboxId !== undefined && !mailbox) throw cmdletErrors.notFound(mailboxId);
+    if (mailboxId !== undefined && !mailbox) {
+      if (org.findRecipient(mailboxId)) throw cmdletErrors.recipientNotValid(mailboxId);
+      throw cmdletErrors.notFound(mailboxId);
+    }
     const filterText = args.string('Filter');
     const filter = filterText === undefined ? undefined : compileFilter(filterText, deviceFilterProperties(org));
     const clients = clientTypeFilter(args);
@@ -89,11 +114,13 @@ const getMobileDeviceStatistics: CmdletDef = {
     const identity = args.string('Identity');
     const mailboxId = args.string('Mailbox');
     if (identity !== undefined && mailboxId !== undefined) throw cmdletErrors.parameterSet();
-    if (identity !== undefined) return objects([mobileDeviceStatisticsObject(org, deviceByIdentity(ctx, identity))]);
-    if (mailboxId === undefined) throw cmdletErrors.missingParameters(['Identity']);
-    const mailbox = org.findMailbox(mailboxId);
-    if (!mailbox) throw cmdletErrors.notFound(mailboxId);
-    return { kind: 'listing', listing: listing(mailbox.devices, (d) => mobileDeviceStatisticsObject(org, d), clientTypeFilter(args)), resultSize: Infinity };
+    if (identity !== undefined) {
+      return objects([mobileDeviceStatisticsObject(org, deviceByIdentity(ctx, identity, { ...ACTION_LOOKUP, recipientErrors: true }))]);
+    }
+    // No (or an empty) Identity and no Mailbox: every partnership's statistics, so a client
+    // that sends an empty Identity by mistake sees the whole tenant (choice).
+    const devices = mailboxId === undefined ? org.devices : mailboxOf(ctx, mailboxId).devices;
+    return { kind: 'listing', listing: listing(devices, (d) => mobileDeviceStatisticsObject(org, d), clientTypeFilter(args)), resultSize: Infinity };
   },
 };
 
@@ -103,7 +130,7 @@ const removeMobileDevice: CmdletDef = {
   params: { Identity: identityParam, Confirm: confirmParam, DomainController: ignoredParam },
   mandatory: ['Identity'],
   run(args, ctx) {
-    ctx.org.removeDevice(deviceByIdentity(ctx, args.string('Identity')!));
+    ctx.org.removeDevice(deviceByIdentity(ctx, args.string('Identity')!, ACTION_LOOKUP));
     return none;
   },
 };
@@ -122,7 +149,7 @@ const clearMobileDevice: CmdletDef = {
   mandatory: ['Identity'],
   run(args, ctx) {
     const identity = args.string('Identity')!;
-    const device = deviceByIdentity(ctx, identity);
+    const device = deviceByIdentity(ctx, identity, ACTION_LOOKUP);
     if (args.bool('Cancel')) {
       ctx.org.cancelWipe(device, ctx.now, identity);
       return none;

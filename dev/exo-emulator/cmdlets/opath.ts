@@ -1,10 +1,16 @@
 /**
  * Enough OPATH for the filters the connector sends: comparisons (-eq -ne -like -notlike
  * -gt -ge -lt -le) joined with -and / -or / -not and parentheses, values in single or
- * double quotes, $null / $true / $false. Each cmdlet filters only on its own filterable
- * properties (Get-MobileDevice has a fixed set, and no WhenChanged: Exchange has no
- * server-side "changed since" filter for devices); anything else is refused as Exchange
- * refuses it, with "Invalid filter syntax ... at position N".
+ * double quotes, and $null. Each cmdlet filters only on its own filterable properties
+ * (Get-MobileDevice has a fixed set, and no WhenChanged: Exchange has no server-side
+ * "changed since" filter for devices; HasActiveSyncDevicePartnership only on Get-CASMailbox
+ * and Get-Recipient); any other property fails with ParsingNonFilterablePropertyException
+ * ("<Property>" is not a recognized filterable property), broken syntax with "Invalid
+ * filter syntax ... at position N".
+ *
+ * Over REST no PowerShell variable is expanded: the official module rewrites $true/$false
+ * to 'True'/'False' before sending, so the server very likely refuses variables
+ * (reference). The emulator refuses every $variable except $null.
  */
 import { cmdletErrors } from '../exchange-errors';
 
@@ -26,17 +32,17 @@ type Token =
   | { t: 'op'; v: string; pos: number }
   | { t: 'str'; v: string; pos: number }
   | { t: 'word'; v: string; pos: number }
-  | { t: 'var'; v: 'null' | 'true' | 'false'; pos: number };
+  | { t: 'null'; pos: number };
 
 type Node =
   | { n: 'and'; a: Node; b: Node }
   | { n: 'or'; a: Node; b: Node }
   | { n: 'not'; a: Node }
-  | { n: 'cmp'; prop: string; op: string; value: string | boolean | null; pos: number };
+  | { n: 'cmp'; prop: string; op: string; value: string | null; pos: number };
 
 const COMPARISONS = new Set(['eq', 'ne', 'like', 'notlike', 'gt', 'ge', 'lt', 'le', 'ceq', 'cne', 'ieq', 'ine', 'ilike', 'clike']);
 
-function tokenize(text: string, fail: (pos: number) => never): Token[] {
+function tokenize(text: string, fail: (pos: number) => never, original: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -68,11 +74,10 @@ function tokenize(text: string, fail: (pos: number) => never): Token[] {
       out.push({ t: 'str', v, pos: i + 1 });
       i = j + 1;
     } else if (c === '$') {
-      const m = /^\$([a-z]+)/i.exec(text.slice(i));
-      const name = m?.[1].toLowerCase();
-      if (name !== 'null' && name !== 'true' && name !== 'false') fail(i + 1);
-      out.push({ t: 'var', v: name, pos: i + 1 });
-      i += m![0].length;
+      const m = /^\$([A-Za-z_][A-Za-z0-9_:]*)?/.exec(text.slice(i))!;
+      if (m[1]?.toLowerCase() !== 'null') throw cmdletErrors.filterVariables(original);
+      out.push({ t: 'null', pos: i + 1 });
+      i += m[0].length;
     } else {
       const m = /^[^\s()'"]+/.exec(text.slice(i))!;
       out.push({ t: 'word', v: m[0], pos: i + 1 });
@@ -123,7 +128,7 @@ function parse(tokens: Token[], fail: (pos: number) => never, end: number): Node
     const val = peek();
     if (!val || val.t === '(' || val.t === ')' || val.t === 'op') fail(val?.pos ?? end);
     k++;
-    const value = val.t === 'var' ? (val.v === 'null' ? null : val.v === 'true') : val.v;
+    const value = val.t === 'null' ? null : val.v;
     return { n: 'cmp', prop: tok.v, op: op.v.replace(/^[ci](eq|ne|like)$/, '$1'), value, pos: tok.pos };
   };
   const node = expr();
@@ -136,8 +141,8 @@ function wildcard(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'is');
 }
 
-function scalarEquals(v: string | number | boolean, lit: string | boolean, date: boolean): boolean {
-  if (typeof v === 'boolean') return typeof lit === 'boolean' ? v === lit : String(v).toLowerCase() === String(lit).toLowerCase();
+function scalarEquals(v: string | number | boolean, lit: string, date: boolean): boolean {
+  if (typeof v === 'boolean') return String(v).toLowerCase() === lit.toLowerCase();
   if (typeof v === 'number') {
     const n = typeof lit === 'string' ? (date ? Date.parse(lit) : Number(lit)) : NaN;
     return v === n;
@@ -145,7 +150,7 @@ function scalarEquals(v: string | number | boolean, lit: string | boolean, date:
   return v.toLowerCase() === String(lit).toLowerCase();
 }
 
-function compareOrder(v: string | number | boolean, lit: string | boolean, date: boolean): number {
+function compareOrder(v: string | number | boolean, lit: string, date: boolean): number {
   if (typeof v === 'number') {
     const n = typeof lit === 'string' ? (date ? Date.parse(lit) : Number(lit)) : NaN;
     return Number.isNaN(n) ? NaN : v - n;
@@ -158,7 +163,7 @@ export function compileFilter<T>(text: string, props: FilterProperties<T>): (ite
   const fail = (pos: number): never => {
     throw cmdletErrors.badFilter(text, pos);
   };
-  const tokens = tokenize(trimmed, fail);
+  const tokens = tokenize(trimmed, fail, text);
   if (tokens.length === 0) fail(1);
   const byLower = new Map(Object.entries(props).map(([k, v]) => [k.toLowerCase(), v]));
 
@@ -173,7 +178,7 @@ export function compileFilter<T>(text: string, props: FilterProperties<T>): (ite
       return (x) => !a(x);
     }
     const prop = byLower.get(node.prop.toLowerCase());
-    if (!prop) return fail(node.pos);
+    if (!prop) throw cmdletErrors.nonFilterableProperty(node.prop);
     const literal = typeof node.value === 'string' && prop.resolve ? prop.resolve(node.value) : node.value;
     const date = prop.date ?? false;
     const op = node.op;

@@ -1,8 +1,9 @@
 /**
- * Parameter binding the way PowerShell does it for Exchange cmdlets: names are matched
- * case-insensitively, an unknown name is refused ("A parameter cannot be found that
- * matches parameter name 'X'."), values are converted to the parameter's type and checked
- * against its range, each failure with PowerShell's exception type and wording.
+ * Parameter binding the way Exchange does it over REST: names are matched
+ * case-insensitively, an unknown name is refused (AmbiguousParameterSetException naming
+ * it), values are converted to the parameter's type and checked against its range, each
+ * failure with Exchange's exception type and wording (a bad enum value is a
+ * ParameterTransformationException with no `details`).
  */
 import { cmdletErrors } from '../exchange-errors';
 import type { SettingKind } from '../store/policy-settings';
@@ -118,12 +119,7 @@ const isUnlimited = (v: unknown) => typeof v === 'string' && v.trim().toLowerCas
 function toEnum(param: string, v: unknown, values: readonly string[], typeName: string): string {
   const found = typeof v === 'string' ? values.find((x) => x.toLowerCase() === v.trim().toLowerCase()) : undefined;
   if (found) return found;
-  throw cmdletErrors.conversion(
-    param,
-    v,
-    typeName,
-    `Unable to match the identifier name ${typeof v === 'string' ? v : JSON.stringify(v)} to a valid enumerator name. Specify one of the following enumerator names and try again:\n${values.join(', ')}`,
-  );
+  throw cmdletErrors.badEnum(param, v, typeName, values);
 }
 
 function toStringList(param: string, v: unknown, item?: (value: string, param: string) => void): string[] {

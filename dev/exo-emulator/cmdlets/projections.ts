@@ -125,7 +125,7 @@ export function mobileDeviceStatisticsObject(org: Org, d: Device): WireObject {
   Object.assign(o, {
     IsRemoteWipeSupported: d.isRemoteWipeSupported,
     Status: org.status(d),
-    StatusNote: null,
+    StatusNote: org.statusNote(d),
     DeviceAccessState: d.accessState,
     DeviceAccessStateReason: d.accessStateReason,
     DeviceAccessControlRule: d.accessControlRule,
@@ -180,11 +180,12 @@ function recipientCore(o: WireObject, r: Recipient): void {
   guidProp(o, 'Guid', r.guid);
 }
 
-function recipientType(r: Recipient): string {
+/** A Microsoft 365 group is RecipientType MailUniversalDistributionGroup, RecipientTypeDetails GroupMailbox. */
+export function recipientType(r: Recipient): string {
   return r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'MailUniversalSecurityGroup' : 'MailUniversalDistributionGroup';
 }
 
-function recipientTypeDetails(r: Recipient): string {
+export function recipientTypeDetails(r: Recipient): string {
   return r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails;
 }
 
@@ -288,15 +289,22 @@ export function groupObject(g: Group): WireObject {
   guidProp(o, 'Guid', g.guid);
   o.RecipientType = recipientType(g);
   o.RecipientTypeDetails = g.recipientTypeDetails;
-  o.GroupType = g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'Universal, SecurityEnabled' : 'Universal';
+  o.GroupType = g.recipientTypeDetails === 'MailUniversalDistributionGroup' ? 'Universal' : 'Universal, SecurityEnabled';
   listProp(o, 'Members', g.members.view().map((m) => m.name));
   recipientTail(o, g);
   return o;
 }
 
-export function recipientFilterProperties(org: Org): FilterProperties<Recipient> {
+/**
+ * The properties every recipient cmdlet's -Filter takes (the cmdlet reference's
+ * filterable-properties page). Cmdlets add their own: HasActiveSyncDevicePartnership only
+ * on Get-CASMailbox and Get-Recipient (reference), ActiveSyncEnabled on Get-CASMailbox
+ * and Get-Recipient (choice: the CAS attribute is on the recipient). Any other name fails
+ * with ParsingNonFilterablePropertyException.
+ */
+export function recipientFilterProperties(org: Org, extra: { activeSync?: boolean } = {}): FilterProperties<Recipient> {
   const mb = <T>(f: (m: Mailbox) => T, other: T) => (r: Recipient) => (r.kind === 'mailbox' ? f(r) : other);
-  return {
+  const props: FilterProperties<Recipient> = {
     Name: { get: (r) => r.name },
     Alias: { get: (r) => r.alias },
     DisplayName: { get: (r) => r.displayName },
@@ -313,16 +321,19 @@ export function recipientFilterProperties(org: Org): FilterProperties<Recipient>
     Department: { get: mb((m) => m.department, null) },
     FirstName: { get: mb((m) => m.firstName, null) },
     LastName: { get: mb((m) => m.lastName, null) },
-    ActiveSyncEnabled: { get: mb((m) => m.activeSyncEnabled, null) },
-    HasActiveSyncDevicePartnership: { get: mb((m) => m.devices.size > 0, null) },
     WhenCreated: { get: (r) => r.whenCreated, date: true },
     WhenChanged: { get: (r) => r.whenChanged, date: true },
     // Exchange wants the group's DN; names and other identities are resolved for convenience.
     MemberOfGroup: {
-      get: mb((m) => m.groups.map((g) => g.distinguishedName), []),
+      get: (r) => r.groups.map((g) => g.distinguishedName),
       resolve: (literal) => org.findGroup(literal)?.distinguishedName ?? literal,
     },
   };
+  if (extra.activeSync) {
+    props.ActiveSyncEnabled = { get: mb((m) => m.activeSyncEnabled, null) };
+    props.HasActiveSyncDevicePartnership = { get: mb((m) => m.devices.size > 0, null) };
+  }
+  return props;
 }
 
 // ---- configuration objects -----------------------------------------------------

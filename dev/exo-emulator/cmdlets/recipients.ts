@@ -1,16 +1,25 @@
 /**
  * Recipient cmdlets the connector uses to find the users behind devices and to scope by
  * group: Get-Mailbox, Get-Recipient, Get-User, Get-CASMailbox, Set-CASMailbox, Get-Group,
- * Get-DistributionGroupMember. Only user mailboxes and mail-enabled groups are modelled.
+ * Get-DistributionGroupMember, Get-UnifiedGroupLinks. Only user mailboxes and groups
+ * (distribution, mail-enabled security, Microsoft 365) are modelled.
+ *
+ * Shapes (reference, "Filters, recipients and identities"): Get-Recipient and group
+ * member objects carry WindowsLiveID, not UserPrincipalName; Get-Mailbox's Identity is its
+ * Name. Member listings are direct members only (nested groups appear as group objects,
+ * never expanded). Get-DistributionGroupMember covers distribution and mail-enabled
+ * security groups, Get-UnifiedGroupLinks Microsoft 365 groups; each answers the other
+ * kind with ManagementObjectNotFoundException (choice: what Exchange says for an identity
+ * of the wrong kind).
  */
 import { cmdletErrors } from '../exchange-errors';
 import { listing } from '../paging';
 import type { Group, Mailbox, Recipient } from '../store/model';
-import type { SeqList } from '../store/seq-list';
+import { SeqList } from '../store/seq-list';
 import type { WireObject } from '../wire';
 import { compileFilter } from './opath';
 import { type Args, applyMultiValue, type ParamKind } from './params';
-import { casMailboxObject, groupObject, mailboxObject, recipientFilterProperties, recipientObject, userObject } from './projections';
+import { casMailboxObject, groupObject, mailboxObject, recipientFilterProperties, recipientObject, recipientType, userObject } from './projections';
 import { type CmdletContext, type CmdletDef, type CmdletOutput, confirmParam, identityParam, ignoredParam, none, objects, resultSizeParam } from './types';
 
 const RECIPIENT_TYPE_DETAILS = [
@@ -50,7 +59,7 @@ function typeOf(r: Recipient): string {
 function recipientQuery<T extends Recipient>(
   args: Args,
   ctx: CmdletContext,
-  o: { list: SeqList<T>; find: (id: string) => T | undefined; project: (r: T) => WireObject; filterParam?: string },
+  o: { list: SeqList<T>; find: (id: string) => T | undefined; project: (r: T) => WireObject; filterParam?: string; activeSyncFilter?: boolean },
 ): CmdletOutput {
   const identity = args.string('Identity');
   if (identity !== undefined) {
@@ -61,12 +70,12 @@ function recipientQuery<T extends Recipient>(
   const tests: ((r: T) => boolean)[] = [];
   for (const param of ['Filter', o.filterParam]) {
     const text = param ? args.string(param) : undefined;
-    if (text !== undefined) tests.push(compileFilter<Recipient>(text, recipientFilterProperties(ctx.org)));
+    if (text !== undefined) tests.push(compileFilter<Recipient>(text, recipientFilterProperties(ctx.org, { activeSync: o.activeSyncFilter })));
   }
   const details = args.get('RecipientTypeDetails') as string[] | undefined;
   if (details) tests.push((r) => details.includes(typeOf(r)));
   const types = args.get('RecipientType') as string[] | undefined;
-  if (types) tests.push((r) => types.includes(r.kind === 'mailbox' ? 'UserMailbox' : r.recipientTypeDetails));
+  if (types) tests.push((r) => types.includes(recipientType(r)));
   const match = tests.length === 0 ? undefined : (r: T) => tests.every((t) => t(r));
   return { kind: 'listing', listing: listing(o.list, o.project, match), resultSize: args.resultSize(1000) };
 }
@@ -90,7 +99,13 @@ const getRecipient: CmdletDef = {
     RecipientType: { kind: 'enumList', values: RECIPIENT_TYPES, typeName: 'Microsoft.Exchange.Data.Directory.Recipient.RecipientType[]' },
   },
   run: (args, ctx) =>
-    recipientQuery(args, ctx, { list: ctx.org.recipients, find: (id) => ctx.org.findRecipient(id), project: recipientObject, filterParam: 'RecipientPreviewFilter' }),
+    recipientQuery(args, ctx, {
+      list: ctx.org.recipients,
+      find: (id) => ctx.org.findRecipient(id),
+      project: recipientObject,
+      filterParam: 'RecipientPreviewFilter',
+      activeSyncFilter: true,
+    }),
 };
 
 const getUser: CmdletDef = {
@@ -104,7 +119,8 @@ const getCasMailbox: CmdletDef = {
   name: 'Get-CASMailbox',
   role: ROLE,
   params: listingParams,
-  run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: (m) => casMailboxObject(ctx.org, m) }),
+  run: (args, ctx) =>
+    recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: (m) => casMailboxObject(ctx.org, m), activeSyncFilter: true }),
 };
 
 const setCasMailbox: CmdletDef = {
@@ -154,6 +170,8 @@ const getGroup: CmdletDef = {
   run: (args, ctx) => recipientQuery(args, ctx, { list: ctx.org.groups, find: (id) => ctx.org.findGroup(id), project: groupObject }),
 };
 
+const isUnified = (g: Group) => g.recipientTypeDetails === 'GroupMailbox';
+
 const getDistributionGroupMember: CmdletDef = {
   name: 'Get-DistributionGroupMember',
   role: 'Distribution Groups',
@@ -162,9 +180,31 @@ const getDistributionGroupMember: CmdletDef = {
   run(args, ctx) {
     const identity = args.string('Identity')!;
     const group: Group | undefined = ctx.org.findGroup(identity);
-    if (!group) throw cmdletErrors.notFound(identity);
+    if (!group || isUnified(group)) throw cmdletErrors.notFound(identity);
     return { kind: 'listing', listing: listing(group.members, recipientObject), resultSize: args.resultSize(1000) };
   },
 };
 
-export const recipientCmdlets: CmdletDef[] = [getMailbox, getRecipient, getUser, getCasMailbox, setCasMailbox, getGroup, getDistributionGroupMember];
+const LINK_TYPES = ['Members', 'Owners', 'Subscribers', 'Aggregators', 'EventSubscribers'] as const;
+
+const getUnifiedGroupLinks: CmdletDef = {
+  name: 'Get-UnifiedGroupLinks',
+  role: 'Mail Recipients',
+  params: {
+    Identity: identityParam,
+    LinkType: { kind: 'enum', values: LINK_TYPES, typeName: 'Microsoft.Exchange.Management.RecipientTasks.LinkType' },
+    ResultSize: resultSizeParam,
+    DomainController: ignoredParam,
+  },
+  mandatory: ['Identity', 'LinkType'],
+  run(args, ctx) {
+    const identity = args.string('Identity')!;
+    const group: Group | undefined = ctx.org.findGroup(identity);
+    if (!group || !isUnified(group)) throw cmdletErrors.notFound(identity);
+    // Only members are modelled; owners, subscribers... are empty lists (choice).
+    const members = args.string('LinkType') === 'Members' ? group.members : new SeqList<Recipient>();
+    return { kind: 'listing', listing: listing(members, recipientObject), resultSize: args.resultSize(1000) };
+  },
+};
+
+export const recipientCmdlets: CmdletDef[] = [getMailbox, getRecipient, getUser, getCasMailbox, setCasMailbox, getGroup, getDistributionGroupMember, getUnifiedGroupLinks];

@@ -11,7 +11,7 @@ export interface CmdletContext {
   now: number;
   caller: Caller;
   /** Lower-cased names of the cmdlets the app may not run (control: denyCmdlets). */
-  denied: ReadonlySet<string>;
+  denied: { has(lowerCasedName: string): boolean };
   /** Every implemented cmdlet, by lower-cased name. */
   registry: ReadonlyMap<string, CmdletDef>;
 }

@@ -90,7 +90,7 @@ export function chooseKind(rng: Rng, outlookShare: number): DeviceKind {
   ]);
 }
 
-export function deviceLook(rng: Rng, kind: DeviceKind, opts: { samsungModel?: string } = {}): DeviceLook {
+export function deviceLook(rng: Rng, kind: DeviceKind, opts: { samsungModel?: string; outlookClient?: 'Outlook' | 'REST' } = {}): DeviceLook {
   const language = weighted(rng, LANGUAGES);
   const operator = weighted(rng, OPERATORS);
   switch (kind) {
@@ -165,8 +165,10 @@ export function deviceLook(rng: Rng, kind: DeviceKind, opts: { samsungModel?: st
       return {
         deviceId: charsFrom(rng, UPPER_HEX, 32),
         deviceType: 'Outlook',
-        // Most Outlook mobile partnerships report ClientType Outlook; older ones REST.
-        clientType: rng() < 0.8 ? 'Outlook' : 'REST',
+        // Most Outlook mobile partnerships report ClientType Outlook (named Hx§Outlook§<id>);
+        // older ones REST (REST§Outlook§<id>). The draw is made even when forced, so a
+        // fixture does not shift the devices after it.
+        clientType: rng() < 0.8 ? (opts.outlookClient ?? 'Outlook') : (opts.outlookClient ?? 'REST'),
         deviceModel: 'Outlook for iOS and Android',
         deviceOs: ios ? `iOS ${pick(rng, IOS_BUILDS)[0]}` : pick(rng, ANDROID_VERSIONS),
         deviceOsLanguage: language,

@@ -59,7 +59,11 @@ export interface Mailbox extends Sequenced {
   readonly guid: string;
   readonly externalDirectoryObjectId: string;
   readonly alias: string;
-  /** Exchange's Name: the first segment of every device Identity of this mailbox. */
+  /**
+   * Exchange's Name: everything before `\ExchangeActiveSyncDevices\` in every device
+   * Identity of this mailbox. Not escaped: it may hold spaces and `/`; on a modern tenant it
+   * is usually the ExternalDirectoryObjectId.
+   */
   readonly name: string;
   readonly displayName: string;
   readonly firstName: string | null;
@@ -89,11 +93,17 @@ export interface Group extends Sequenced {
   readonly alias: string;
   readonly primarySmtpAddress: string;
   readonly distinguishedName: string;
-  readonly recipientTypeDetails: 'MailUniversalDistributionGroup' | 'MailUniversalSecurityGroup';
+  /** Distribution, mail-enabled security, or Microsoft 365 (GroupMailbox) group. */
+  readonly recipientTypeDetails: GroupTypeDetails;
   readonly whenCreated: number;
   whenChanged: number;
-  readonly members: SeqList<Mailbox>;
+  /** Direct members: mailboxes and (nested) groups. Exchange never expands nesting for a member listing. */
+  readonly members: SeqList<Recipient>;
+  /** The groups this group is a direct member of. */
+  readonly groups: Group[];
 }
+
+export type GroupTypeDetails = 'MailUniversalDistributionGroup' | 'MailUniversalSecurityGroup' | 'GroupMailbox';
 
 export type Recipient = Mailbox | Group;
 
@@ -131,4 +141,51 @@ export interface OrgSettings {
   otaNotificationMailInsert: string | null;
   allowAccessForUnSupportedPlatform: boolean;
   whenChanged: number;
+}
+
+/** What Org.addMailbox takes (the seed and the control interface fill it). */
+export interface MailboxInit {
+  guid?: string;
+  externalDirectoryObjectId?: string;
+  alias: string;
+  name?: string;
+  displayName?: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  upn?: string;
+  primarySmtpAddress?: string;
+  department?: string | null;
+  whenCreated: number;
+}
+
+export interface DeviceInit {
+  guid?: string;
+  mailbox: Mailbox;
+  deviceId: string;
+  deviceType: string;
+  clientType: ClientType;
+  deviceModel?: string | null;
+  deviceOs?: string | null;
+  deviceOsLanguage?: string | null;
+  deviceUserAgent?: string | null;
+  deviceTelephoneNumber?: string | null;
+  deviceImei?: string | null;
+  deviceMobileOperator?: string | null;
+  friendlyName?: string | null;
+  activeSyncVersion?: string | null;
+  /** Default: evaluated (individual lists, rules, default access level). */
+  access?: { state: AccessState; reason: string; rule: string | null };
+  isManaged?: boolean;
+  isCompliant?: boolean;
+  isDisabled?: boolean;
+  provisioningFlags?: number;
+  firstSyncTime: number | null;
+  whenCreated: number;
+  whenChanged?: number;
+  lastSuccessSync: number | null;
+  lastSyncAttemptTime: number | null;
+  lastPolicyUpdateTime?: number | null;
+  policyApplicationStatus?: string;
+  numberOfFoldersSynced?: number;
+  isRemoteWipeSupported?: boolean;
 }

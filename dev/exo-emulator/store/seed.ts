@@ -2,28 +2,42 @@
  * A deterministic organisation for tests, benches and `npm start`: the same options give
  * the same mailboxes, groups and device partnerships (GUIDs, DeviceIds, times).
  *
- * Conventions (see SeedFixtures; present when devices >= 5 and mailboxes >= 3):
- * - mailbox 0, "Alex Wilber" (alias alex.wilber): two EAS iPhones (same DeviceType, so
- *   the connector's readable names collide) and one Outlook for iOS device;
+ * It looks like a modern tenant (reference, "Filters, recipients and identities"): most
+ * mailbox Names are the user's ExternalDirectoryObjectId (a GUID), and device Identities
+ * start with them; some Names are the alias, some a display name with spaces, ~2% hold a
+ * '/', a few differ from the alias otherwise. Outlook mobile partnerships are named
+ * `Hx§Outlook§<id>` or `REST§Outlook§<id>`.
+ *
+ * Conventions (see SeedFixtures; the first three with devices >= 5 and mailboxes >= 3,
+ * the next three with devices >= 8 and mailboxes >= 6):
+ * - mailbox 0, "Alex Wilber" (Name = alias alex.wilber): two EAS iPhones (same
+ *   DeviceType, so the connector's readable names collide) and one Outlook for iOS device;
  * - mailbox 1, "Megan Bowen": PrimarySmtpAddress m.bowen@<vanity domain> differs from the
  *   UPN megan.bowen@<tenant domain>; her Galaxy S8 (SM-G950F) is Quarantined by the
  *   seeded access rule "SM-G950F (DeviceModel)";
  * - mailbox 2, "Lee Gu": Name is a GUID (device Identities start with it); his iPad is
- *   Blocked through his ActiveSyncBlockedDeviceIDs (reason Individual).
+ *   Blocked through his ActiveSyncBlockedDeviceIDs (reason Individual);
+ * - mailbox 3: Name "<Department>/<First> <Last>" (a '/'); one Hx Outlook device;
+ * - mailbox 4: Name "<First> <Last>" (spaces); one REST Outlook device;
+ * - mailbox 5: Name "<First><Last>" (neither alias nor GUID); one iPhone.
  * Devices are spread so that each of the first min(mailboxes, devices - 2) mailboxes has
  * at least one; later mailboxes have none. About 5% of other users have an SMTP address
- * that differs from the UPN, ~10% a display-name Name and ~5% a GUID Name; ~1.5% of
- * devices are individually blocked, ~1% quarantined by the rule, ~0.5% in
- * DeviceDiscovery. Groups: "Mobile Pilot" (fixture users + every 97th mailbox), "Sales"
- * (~10%), "Engineering" (~15%), "Executives" (mailboxes 3-22, which get the "Restricted"
- * mailbox policy) and "Empty Group". Devices are created (and therefore listed) in
- * FirstSyncTime order.
+ * that differs from the UPN; ~1.5% of devices are individually blocked, ~1% quarantined
+ * by the rule, ~0.5% in DeviceDiscovery; Windows Mail partnerships do not support remote
+ * wipe (choice), so a wipe asked of them ends as Status DeviceBlocked. Groups: "Mobile
+ * Pilot" (security: fixture users + every 97th mailbox), "Sales" (~10%), "Engineering"
+ * (security, ~15%), "Executives" (mailboxes 3-22, which get the "Restricted" mailbox
+ * policy), "Empty Group", "Project Phoenix" (a Microsoft 365 group: mailbox 0 and every
+ * 13th) and "Field Staff" (distribution, nested: the group "Mobile Pilot", the group
+ * "Project Phoenix" and every 50th mailbox). Devices are created (and therefore listed)
+ * in FirstSyncTime order.
  */
 import { ValidationError } from '../../../lib/errors';
 import type { SeedFixtures, SeedOptions, SeedSummary } from '../types';
 import { DAY, MINUTE } from '../values';
 import { chooseKind, DEPARTMENTS, type DeviceKind, deviceLook, FIRST_NAMES, LAST_NAMES, QUARANTINED_MODEL } from './catalog';
 import type { AccessState, Device, Mailbox } from './model';
+import { groupKind } from '../control-views';
 import { Org } from './org';
 import { defaultPolicySettings } from './policy-settings';
 import { guid, mulberry32, pick, type Rng } from './prng';
@@ -37,13 +51,13 @@ const FIXTURE_USERS: readonly (readonly [string, string])[] = [
   ['Lee', 'Gu'],
 ];
 
-type Special = 'blocked' | 'allowedIndividually' | 'discovery' | 'quarantineModel' | null;
+type Special = 'blocked' | 'allowedIndividually' | 'discovery' | 'quarantineModel' | 'hx' | 'rest' | null;
 
 interface PlannedDevice {
   mailbox: number;
   kind: DeviceKind;
   special: Special;
-  fixture?: keyof SeedFixtures | 'twoSameTypeDevices' | 'outlook';
+  fixture?: keyof SeedFixtures | 'outlook';
 }
 
 function parseTime(field: string, value: string): number {
@@ -57,7 +71,7 @@ function checkCount(field: string, n: unknown): number {
   return n;
 }
 
-export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: number }): { org: Org; summary: SeedSummary } {
+export function seedOrganisation(o: SeedOptions, ctx: { domain: string; vanityDomain?: string; now: number }): { org: Org; summary: SeedSummary } {
   const nDevices = checkCount('devices', o.devices);
   const nMailboxes = checkCount('mailboxes', o.mailboxes);
   if (nDevices > 0 && nMailboxes === 0) throw ValidationError.of('mailboxes', 'devices need at least one mailbox');
@@ -69,8 +83,10 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
 
   const rng = mulberry32(o.seed ?? 1);
   const between = (a: number, b: number) => a + floor(rng() * max(0, b - a));
-  const org = new Org({ domain: ctx.domain, now: start });
+  const org = new Org({ domain: ctx.domain, vanityDomain: ctx.vanityDomain, now: start });
   const fixturesOn = nDevices >= 5 && nMailboxes >= 3;
+  const moreFixtures = nDevices >= 8 && nMailboxes >= 6;
+  const fixtureMailboxes = moreFixtures ? 6 : fixturesOn ? FIXTURE_USERS.length : 0;
 
   org.addRule({ queryString: QUARANTINED_MODEL, characteristic: 'DeviceModel', accessLevel: 'Quarantine', now: start });
   const restrictedSettings = defaultPolicySettings();
@@ -95,10 +111,19 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
     const alias = `${base}${suffix}`;
     const mailboxGuid = guid(rng);
     const edoid = guid(rng);
+    const department = pick(rng, DEPARTMENTS);
     const r = rng();
-    let name = alias;
-    if (fixturesOn && i === 2) name = edoid;
-    else if (!(fixturesOn && i < 2) && r >= 0.85) name = r < 0.95 ? `${first} ${last}${suffix}` : edoid;
+    let name: string;
+    if (fixturesOn && i < 2) name = alias;
+    else if (fixturesOn && i === 2) name = edoid;
+    else if (moreFixtures && i < fixtureMailboxes) name = [`${department}/${first} ${last}${suffix}`, `${first} ${last}${suffix}`, `${first}${last}${suffix}`][i - 3];
+    else if (r < 0.7) name = edoid;
+    else if (r < 0.82) name = alias;
+    else if (r < 0.94) name = `${first} ${last}${suffix}`;
+    else if (r < 0.96) name = `${department}/${first} ${last}${suffix}`;
+    else name = `${first}${last}${suffix}`;
+    // Names are unique in a tenant; a generated one that is taken falls back to the GUID.
+    if (name !== edoid && org.findRecipient(name)) name = edoid;
     let primarySmtpAddress: string | undefined;
     if (fixturesOn && i === 1) primarySmtpAddress = `${first[0]}.${last}@${org.vanityDomain}`.toLowerCase();
     else if (rng() < 0.05 && !(fixturesOn && i < FIXTURE_USERS.length)) primarySmtpAddress = `${alias}@${org.vanityDomain}`;
@@ -112,7 +137,7 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
         firstName: first,
         lastName: last,
         primarySmtpAddress,
-        department: pick(rng, DEPARTMENTS),
+        department,
         whenCreated: start - floor(rng() * 365 * DAY),
       }),
     );
@@ -125,10 +150,17 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
   const engineering = org.addGroup({ name: 'Engineering', recipientTypeDetails: 'MailUniversalSecurityGroup', guid: guid(rng), externalDirectoryObjectId: guid(rng), now: groupNow });
   const executives = org.addGroup({ name: 'Executives', recipientTypeDetails: 'MailUniversalDistributionGroup', guid: guid(rng), externalDirectoryObjectId: guid(rng), now: groupNow });
   const empty = org.addGroup({ name: 'Empty Group', recipientTypeDetails: 'MailUniversalDistributionGroup', guid: guid(rng), externalDirectoryObjectId: guid(rng), now: groupNow });
+  const phoenix = org.addGroup({ name: 'Project Phoenix', recipientTypeDetails: 'GroupMailbox', guid: guid(rng), externalDirectoryObjectId: guid(rng), now: groupNow });
+  const field = org.addGroup({ name: 'Field Staff', recipientTypeDetails: 'MailUniversalDistributionGroup', guid: guid(rng), externalDirectoryObjectId: guid(rng), now: groupNow });
+  org.addMember(field, pilot);
+  org.addMember(field, phoenix);
   mailboxes.forEach((mb, i) => {
     if (i < FIXTURE_USERS.length || i % 97 === 0) org.addMember(pilot, mb);
     if (rng() < 0.1) org.addMember(sales, mb);
     if (rng() < 0.15) org.addMember(engineering, mb);
+    // Index-based, not drawn: the other groups' draws (and so every device) stay as they were.
+    if (i === 0 || i % 13 === 1) org.addMember(phoenix, mb);
+    if (i % 50 === 7) org.addMember(field, mb);
     if (i >= 3 && i < 23) {
       org.addMember(executives, mb);
       mb.policy = restricted;
@@ -146,6 +178,13 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
       { mailbox: 0, kind: 'outlook-ios', special: null, fixture: 'outlook' },
     );
   }
+  if (moreFixtures) {
+    plan.push(
+      { mailbox: 3, kind: 'outlook-android', special: 'hx', fixture: 'hxOutlookDeviceGuid' },
+      { mailbox: 4, kind: 'outlook-ios', special: 'rest', fixture: 'restOutlookDeviceGuid' },
+      { mailbox: 5, kind: 'iphone', special: null },
+    );
+  }
   const withDevices = fixturesOn ? min(nMailboxes, nDevices - 2) : min(nMailboxes, nDevices);
   const randomSpecial = (): Special => {
     const r = rng();
@@ -154,7 +193,7 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
     if (r < 0.023) return 'discovery';
     return null;
   };
-  for (let i = fixturesOn ? FIXTURE_USERS.length : 0; i < withDevices; i++) plan.push({ mailbox: i, kind: chooseKind(rng, outlookShare), special: randomSpecial() });
+  for (let i = fixtureMailboxes; i < withDevices; i++) plan.push({ mailbox: i, kind: chooseKind(rng, outlookShare), special: randomSpecial() });
   while (plan.length < nDevices) plan.push({ mailbox: floor(rng() * withDevices), kind: chooseKind(rng, outlookShare), special: randomSpecial() });
 
   // ---- devices, created in FirstSyncTime order
@@ -193,6 +232,7 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
       lastPolicyUpdateTime: b.lastPolicyUpdate,
       policyApplicationStatus: b.policyStatus,
       numberOfFoldersSynced: b.folders,
+      isRemoteWipeSupported: look.deviceType !== 'WindowsMail',
     });
     if (b.plan.fixture) (fixtureGuids[b.plan.fixture] ??= []).push(device.guid);
     if (device.accessState !== 'Allowed' && device.clientType === 'EAS' && device.lastSuccessSync !== null) {
@@ -210,6 +250,15 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
     fixtures.blockedDeviceGuid = fixtureGuids.blockedDeviceGuid?.[0];
     fixtures.quarantinedDeviceGuid = fixtureGuids.quarantinedDeviceGuid?.[0];
   }
+  if (moreFixtures) {
+    const [slash, spaces, differs] = mailboxes.slice(3, 6);
+    const devicesOf = (mb: Mailbox) => mb.devices.view().map((d: Device) => d.guid);
+    fixtures.slashNamedMailbox = { upn: slash.upn, mailboxName: slash.name, deviceGuids: devicesOf(slash) };
+    fixtures.spaceNamedMailbox = { upn: spaces.upn, mailboxName: spaces.name, deviceGuids: devicesOf(spaces) };
+    fixtures.nameDiffersFromAlias = { upn: differs.upn, alias: differs.alias, mailboxName: differs.name, deviceGuids: devicesOf(differs) };
+    fixtures.hxOutlookDeviceGuid = fixtureGuids.hxOutlookDeviceGuid?.[0];
+    fixtures.restOutlookDeviceGuid = fixtureGuids.restOutlookDeviceGuid?.[0];
+  }
 
   return {
     org,
@@ -217,7 +266,7 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; now: num
       devices: org.devices.size,
       mailboxes: org.mailboxes.size,
       mailboxesWithDevices: withDevices,
-      groups: [pilot, sales, engineering, executives, empty].map((g) => ({ name: g.name, distinguishedName: g.distinguishedName, members: g.members.size })),
+      groups: [pilot, sales, engineering, executives, empty, phoenix, field].map((g) => ({ name: g.name, distinguishedName: g.distinguishedName, members: g.members.size, kind: groupKind(g) })),
       policies: org.policies.view().map((p) => p.name),
       accessRules: org.accessRules.view().map((r) => r.name),
       fixtures,
@@ -235,7 +284,10 @@ function buildDevice(
   start: number,
   asOf: number,
 ) {
-  const look = deviceLook(rng, plan.kind, plan.special === 'quarantineModel' ? { samsungModel: QUARANTINED_MODEL } : {});
+  const look = deviceLook(rng, plan.kind, {
+    samsungModel: plan.special === 'quarantineModel' ? QUARANTINED_MODEL : undefined,
+    outlookClient: plan.special === 'hx' ? 'Outlook' : plan.special === 'rest' ? 'REST' : undefined,
+  });
   const deviceGuid = guid(rng);
   const firstSync = between(start, asOf - DAY);
   const r = rng();

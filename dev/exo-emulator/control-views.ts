@@ -1,0 +1,88 @@
+/** What the control interface shows of the organisation's objects: camelCase views with ISO times. */
+import type { EmulatorCore } from './core';
+import type { Device, Group, Mailbox } from './store/model';
+import type { DeviceView, GroupKind, GroupView, MailboxView } from './types';
+import { isoOrNull } from './values';
+
+export function deviceView(core: EmulatorCore, d: Device): DeviceView {
+  const { org } = core;
+  const m = d.mailbox;
+  return {
+    guid: d.guid,
+    identity: org.deviceIdentity(d),
+    deviceId: d.deviceId,
+    deviceType: d.deviceType,
+    deviceModel: d.deviceModel,
+    deviceOs: d.deviceOs,
+    deviceOsLanguage: d.deviceOsLanguage,
+    deviceUserAgent: d.deviceUserAgent,
+    deviceTelephoneNumber: d.deviceTelephoneNumber,
+    deviceImei: d.deviceImei,
+    deviceMobileOperator: d.deviceMobileOperator,
+    friendlyName: d.friendlyName,
+    clientType: d.clientType,
+    accessState: d.accessState,
+    accessStateReason: d.accessStateReason,
+    accessControlRule: d.accessControlRule,
+    isManaged: d.isManaged,
+    isCompliant: d.isCompliant,
+    isDisabled: d.isDisabled,
+    mailbox: { guid: m.guid, name: m.name, alias: m.alias, upn: m.upn, primarySmtpAddress: m.primarySmtpAddress, displayName: m.displayName },
+    firstSyncTime: isoOrNull(d.firstSyncTime),
+    whenCreated: new Date(d.whenCreated).toISOString(),
+    whenChanged: new Date(d.whenChanged).toISOString(),
+    lastSuccessSync: isoOrNull(d.lastSuccessSync),
+    lastSyncAttemptTime: isoOrNull(d.lastSyncAttemptTime),
+    lastPolicyUpdateTime: isoOrNull(d.lastPolicyUpdateTime),
+    status: org.status(d),
+    deviceWipeRequestTime: isoOrNull(d.fullWipe.requestTime),
+    deviceWipeSentTime: isoOrNull(d.fullWipe.sentTime),
+    deviceWipeAckTime: isoOrNull(d.fullWipe.ackTime),
+    accountOnlyDeviceWipeRequestTime: isoOrNull(d.accountOnlyWipe.requestTime),
+    accountOnlyDeviceWipeSentTime: isoOrNull(d.accountOnlyWipe.sentTime),
+    accountOnlyDeviceWipeAckTime: isoOrNull(d.accountOnlyWipe.ackTime),
+    lastDeviceWipeRequestor: d.wipeKind === 'accountOnly' ? d.lastAccountOnlyDeviceWipeRequestor : d.lastDeviceWipeRequestor,
+  };
+}
+
+export function mailboxView(m: Mailbox): MailboxView {
+  return {
+    guid: m.guid,
+    externalDirectoryObjectId: m.externalDirectoryObjectId,
+    name: m.name,
+    alias: m.alias,
+    displayName: m.displayName,
+    upn: m.upn,
+    primarySmtpAddress: m.primarySmtpAddress,
+    distinguishedName: m.distinguishedName,
+    activeSyncEnabled: m.activeSyncEnabled,
+    mailboxPolicy: m.policy ? m.policy.name : null,
+    allowedDeviceIds: [...m.allowedDeviceIds],
+    blockedDeviceIds: [...m.blockedDeviceIds],
+    groups: m.groups.map((g) => g.name),
+    devices: m.devices.size,
+  };
+}
+
+export const GROUP_KINDS: Record<GroupKind, Group['recipientTypeDetails']> = {
+  distribution: 'MailUniversalDistributionGroup',
+  security: 'MailUniversalSecurityGroup',
+  unified: 'GroupMailbox',
+};
+
+export function groupKind(g: Group): GroupKind {
+  return g.recipientTypeDetails === 'GroupMailbox' ? 'unified' : g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'security' : 'distribution';
+}
+
+export function groupView(g: Group): GroupView {
+  return {
+    guid: g.guid,
+    name: g.name,
+    alias: g.alias,
+    primarySmtpAddress: g.primarySmtpAddress,
+    distinguishedName: g.distinguishedName,
+    kind: groupKind(g),
+    recipientTypeDetails: g.recipientTypeDetails,
+    members: g.members.view().map((m) => m.name),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The tenant's mobile configuration objects: mobile device mailbox policies (one is the
+ * default) and device access rules (named `<QueryString> (<Characteristic>)`), with
+ * the distinguished names Exchange gives them in the configuration unit.
+ */
+import { randomUUID } from 'node:crypto';
+import { cmdletErrors } from '../exchange-errors';
+import type { AccessLevel, AccessRule, Mailbox, MailboxPolicy, PolicyValue, RuleCharacteristic } from './model';
+import type { Org } from './org';
+import { defaultPolicySettings } from './policy-settings';
+
+const lower = (s: string) => s.toLowerCase();
+
+/** DN of an object in the tenant's configuration unit. */
+export function configurationDn(org: Org, cn: string): string {
+  return `CN=${cn},CN=Configuration,CN=${org.domain},CN=ConfigurationUnits,DC=EURPR01A005,DC=PROD,DC=OUTLOOK,DC=COM`;
+}
+
+export const policyDn = (org: Org, name: string) => configurationDn(org, `${name},CN=Mobile Mailbox Policies`);
+export const ruleDn = (org: Org, name: string) => configurationDn(org, `${name},CN=Mobile Mailbox Settings`);
+
+export function addPolicy(org: Org, p: { name: string; isDefault?: boolean; settings?: Map<string, PolicyValue>; now: number }): MailboxPolicy {
+  if (findPolicy(org, p.name)) throw cmdletErrors.alreadyExists(policyDn(org, p.name));
+  const policy: MailboxPolicy = {
+    seq: org.nextSeq(),
+    guid: randomUUID(),
+    name: p.name,
+    isDefault: false,
+    whenCreated: p.now,
+    whenChanged: p.now,
+    settings: p.settings ?? defaultPolicySettings(),
+  };
+  org.policies.add(policy);
+  if (p.isDefault) makeDefault(org, policy, p.now);
+  return policy;
+}
+
+export function makeDefault(org: Org, policy: MailboxPolicy, now: number): void {
+  for (const p of org.policies) {
+    if (p !== policy && p.isDefault) {
+      p.isDefault = false;
+      p.whenChanged = now;
+    }
+  }
+  policy.isDefault = true;
+  policy.whenChanged = now;
+}
+
+export function findPolicy(org: Org, id: string): MailboxPolicy | undefined {
+  const key = lower(id.trim());
+  for (const p of org.policies) {
+    if (lower(p.name) === key || p.guid === key || lower(policyDn(org, p.name)) === key) return p;
+  }
+  return undefined;
+}
+
+export function defaultPolicy(org: Org): MailboxPolicy {
+  for (const p of org.policies) if (p.isDefault) return p;
+  // Exchange always has one; the emulator never removes the last default.
+  return org.policies.view()[0];
+}
+
+export function effectivePolicy(org: Org, mb: Mailbox): MailboxPolicy {
+  return mb.policy && org.policies.has(mb.policy) ? mb.policy : defaultPolicy(org);
+}
+
+export function removePolicy(org: Org, p: MailboxPolicy): void {
+  org.policies.remove(p);
+  for (const mb of org.mailboxes) if (mb.policy === p) mb.policy = null;
+}
+
+export function addRule(org: Org, r: { queryString: string; characteristic: RuleCharacteristic; accessLevel: AccessLevel; now: number }): AccessRule {
+  const name = `${r.queryString} (${r.characteristic})`;
+  if (findRule(org, name)) throw cmdletErrors.alreadyExists(ruleDn(org, name));
+  const rule: AccessRule = {
+    seq: org.nextSeq(),
+    guid: randomUUID(),
+    name,
+    queryString: r.queryString,
+    characteristic: r.characteristic,
+    accessLevel: r.accessLevel,
+    whenCreated: r.now,
+    whenChanged: r.now,
+  };
+  org.accessRules.add(rule);
+  return rule;
+}
+
+export function findRule(org: Org, id: string): AccessRule | undefined {
+  const key = lower(id.trim());
+  for (const r of org.accessRules) {
+    if (lower(r.name) === key || r.guid === key || lower(ruleDn(org, r.name)) === key) return r;
+  }
+  return undefined;
+}

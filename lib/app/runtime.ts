@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { loadConfig, describeConfig, type Config } from '../config';
-import { createTokenProvider, type TokenProvider } from '../auth';
+import { createTenantResolver, createTokenProvider, type TokenProvider } from '../auth';
+import { agentFor } from '../net/proxy';
 import { ExoClient } from '../exo/client';
 import { getActiveSyncOrganizationSettings } from '../exo/cmdlets';
 import { createStorage, StorageUnavailableError, type Storage } from '../storage';
@@ -38,12 +39,16 @@ export interface RuntimeOverrides {
 
 export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides = {}): Runtime {
   const tokenProvider = createTokenProvider(
-    { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authorityHost, resource: config.exchange.tokenResource, credential: config.credential },
+    { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authorityHost, resource: config.exchange.tokenResource, credential: config.credential, proxy: config.proxy },
     log,
   );
+  // A tenant configured by domain goes into Exchange's URL and anchor as its GUID, resolved once.
+  const resolveTenantId = createTenantResolver({ authorityHost: config.authorityHost, tenant: config.tenantId, agent: agentFor(config.proxy, config.authorityHost), timeoutMs: 10_000 });
   const exo = new ExoClient({
     endpoint: config.exchange.endpoint,
     tenantId: config.tenantId,
+    resolveTenantId,
+    proxy: config.proxy,
     tokenProvider,
     log,
     pageSize: config.exchange.pageSize,
@@ -54,10 +59,10 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
   const s = config.storage;
   const storage = createStorage(
     s.kind === 'connectionString'
-      ? { connectionString: s.connectionString, tablePrefix: s.tablePrefix, log }
-      : { accountUrl: s.accountUrl, credential: o.storageCredential ?? new ManagedIdentityCredential(s.managedIdentityClientId ? { clientId: s.managedIdentityClientId } : {}), tablePrefix: s.tablePrefix, log },
+      ? { connectionString: s.connectionString, tablePrefix: s.tablePrefix, log, proxy: config.proxy }
+      : { accountUrl: s.accountUrl, credential: o.storageCredential ?? new ManagedIdentityCredential(s.managedIdentityClientId ? { clientId: s.managedIdentityClientId } : {}), tablePrefix: s.tablePrefix, log, proxy: config.proxy },
   );
-  const verifyCaller = createCallerVerifier({ authorityHost: config.authorityHost, tenantId: config.api.tenantId, audience: config.api.audience });
+  const verifyCaller = createCallerVerifier({ authorityHost: config.authorityHost, tenantId: config.api.tenantId, audience: config.api.audience, proxy: config.proxy });
 
   const healthProbes: HealthProbes = {
     async storage() {

@@ -1,2 +1,3 @@
 /** Outbound authentication: app-only tokens for Exchange Online. */
 export * from './token-provider';
+export * from './tenant-discovery';

@@ -9,6 +9,8 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { AuthError, ConfidentialClientApplication, type NodeAuthOptions } from '@azure/msal-node';
 import { AppError, ConfigError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { agentFor, proxyFor, type ProxySettings } from '../net/proxy';
+import { proxiedNetworkClient } from './network-client';
 
 export type CredentialSettings =
   | { kind: 'certificate'; /** PEM holding the private key and the certificate */ certificatePem: string }
@@ -26,6 +28,8 @@ export interface AuthSettings {
   /** e.g. https://outlook.office365.com; the scope is resource + '/.default' */
   resource: string;
   credential: CredentialSettings;
+  /** Outbound proxy (from lib/config) for the token requests; NO_PROXY applies to the authority host. */
+  proxy?: ProxySettings | null;
 }
 
 export interface AccessTokenInfo {
@@ -105,6 +109,9 @@ export function createTokenProvider(settings: AuthSettings, log: Logger): TokenP
     // @azure/identity cannot force a refresh: MSAL's process-wide managed identity cache
     // answers until five minutes before expiry, as the platform endpoint's own cache would.
     acquire = async () => {
+      // No proxy here, on purpose: a managed identity's tokens come from an endpoint local to
+      // the host (the App Service identity endpoint or IMDS at 169.254.169.254), which a
+      // proxy cannot reach; the platform itself talks to Entra.
       mi ??= credential.clientId ? new ManagedIdentityCredential({ clientId: credential.clientId }) : new ManagedIdentityCredential();
       const t = await mi.getToken(scope);
       return { token: t.token, expiresOn: new Date(t.expiresOnTimestamp) };
@@ -123,7 +130,8 @@ export function createTokenProvider(settings: AuthSettings, log: Logger): TokenP
       auth.clientSecret = credential.secret;
       description = `client secret for app ${settings.clientId} in tenant ${tenantId}`;
     }
-    const msal = new ConfidentialClientApplication({ auth });
+    const proxied = proxyFor(settings.proxy, settings.authorityHost) !== null;
+    const msal = new ConfidentialClientApplication({ auth, ...(proxied ? { system: { networkClient: proxiedNetworkClient(agentFor(settings.proxy, settings.authorityHost)) } } : {}) });
     acquire = async (forceRefresh) => {
       const r = await msal.acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
       if (!r?.accessToken || !r.expiresOn) throw new Error('The identity provider answered without an access token.');

@@ -11,6 +11,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError, FieldIssue, ValidationError } from '../errors';
 import { restFilter } from '../exo/opath';
+import { redactProxyUrl, type ProxySettings } from '../net/proxy';
 
 export type CredentialConfig =
   | { kind: 'certificate'; certificatePem: string; source: string }
@@ -63,6 +64,8 @@ export interface Config {
   };
   instanceId: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Outbound proxy for Exchange, Entra and Table Storage; null: every connection is direct. */
+  proxy: ProxySettings | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -99,6 +102,16 @@ export const SETTINGS: { name: string; required: string; default: string; exampl
   { name: 'API_TENANT_ID', required: 'no', default: '<EXO_TENANT_ID>', example: 'contoso.onmicrosoft.com', description: 'Tenant whose tokens are accepted by the HTTP API' },
   { name: 'CONNECTOR_INSTANCE_ID', required: 'no', default: 'WEBSITE_INSTANCE_ID or host name + pid', example: 'connector-west-1', description: 'Name of this instance in the tenant lease' },
   { name: 'LOG_LEVEL', required: 'no', default: 'info', example: 'debug', description: 'debug | info | warn | error' },
+  {
+    name: 'CONNECTOR_PROXY_URL',
+    required: 'no',
+    default: '(none: HTTPS_PROXY / HTTP_PROXY)',
+    example: 'http://proxy.contoso.com:8080',
+    description: 'Outbound proxy (CONNECT tunnel) for Exchange, Entra and Table Storage; wins over HTTPS_PROXY/HTTP_PROXY; credentials in the URL are never logged',
+  },
+  { name: 'HTTPS_PROXY', required: 'no', default: '(none)', example: 'http://proxy.contoso.com:8080', description: 'Proxy for https targets when CONNECTOR_PROXY_URL is not set (https_proxy also read)' },
+  { name: 'HTTP_PROXY', required: 'no', default: '(none)', example: 'http://proxy.contoso.com:8080', description: 'Proxy for plain-http targets (local emulator, Azurite) when CONNECTOR_PROXY_URL is not set (http_proxy also read)' },
+  { name: 'NO_PROXY', required: 'no', default: '(none)', example: '.internal.contoso.com,10.0.0.5:443', description: 'Hosts reached directly, comma-separated: host, .domain or *.domain, optional :port, * for all; applies to every proxy setting' },
 ];
 
 const DEFAULTS: Schedules = {
@@ -109,6 +122,40 @@ const DEFAULTS: Schedules = {
 
 const tenantPattern = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i;
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The outbound proxy. Precedence: CONNECTOR_PROXY_URL (every target), else HTTPS_PROXY
+ * for https targets and HTTP_PROXY for plain-http ones (the lower-case forms first, as
+ * curl and most tools read them); NO_PROXY exempts hosts from any of them.
+ */
+function readProxy(c: Collector): ProxySettings | null {
+  const url = (name: string): string | null => {
+    const v = c.raw(name);
+    if (v === undefined) return null;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(v);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname || (parsed.pathname !== '/' && parsed.pathname !== '')) {
+      // Never echo the value: it may hold the proxy's password.
+      c.fail(name, `must be a proxy URL such as http://proxy.contoso.com:8080 (http or https, no path), got "${redactProxyUrl(v)}"`);
+      return null;
+    }
+    return v;
+  };
+  const either = (lower: string, upper: string) => (c.raw(lower) !== undefined ? url(lower) : url(upper));
+  const connector = url('CONNECTOR_PROXY_URL');
+  const httpsProxy = connector ?? either('https_proxy', 'HTTPS_PROXY');
+  const httpProxy = connector ?? either('http_proxy', 'HTTP_PROXY');
+  if (!httpsProxy && !httpProxy) return null;
+  const noProxy = (c.raw('no_proxy') ?? c.raw('NO_PROXY') ?? '')
+    .split(/[,\s]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return { httpsProxy, httpProxy, noProxy };
+}
 
 /** Collects every issue instead of stopping at the first. */
 class Collector {
@@ -340,6 +387,8 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = c.raw('LOG_LEVEL') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) c.fail('LOG_LEVEL', `must be one of debug, info, warn, error, got "${logLevel}"`);
 
+  const proxy = readProxy(c);
+
   const instanceId = c.raw('CONNECTOR_INSTANCE_ID') ?? c.raw('WEBSITE_INSTANCE_ID')?.slice(0, 16) ?? `${os.hostname()}-${process.pid}`;
 
   if (c.issues.length > 0) throw new ConfigError(c.issues);
@@ -356,6 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
     api: { audience: apiAudience, tenantId: apiTenant },
     instanceId,
     logLevel: logLevel as Config['logLevel'],
+    proxy,
   };
 }
 
@@ -389,6 +439,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     staleAfterDays: config.staleAfterDays,
     apiAudience: config.api.audience,
     instanceId: config.instanceId,
+    proxy: config.proxy
+      ? { httpsProxy: redactProxyUrl(config.proxy.httpsProxy), httpProxy: redactProxyUrl(config.proxy.httpProxy), noProxy: config.proxy.noProxy }
+      : null,
   };
 }
 

@@ -8,10 +8,8 @@ import {
   ExoCancelledError,
   ExoError,
   ExoIncompleteListingError,
-  ExoOutcomeUnknownError,
   ExoResponseError,
   ExoThrottledError,
-  ExoTimeoutError,
   ExoTransientError,
   classifyExchangeError,
   exoErrorInfo,
@@ -21,6 +19,8 @@ import {
 } from './errors';
 import { NetworkError, post, type RawResponse } from './http';
 import { AdaptiveLimiter } from './limiter';
+import { RETRY_RULES, type RetryLimits } from './retry-rules';
+import { agentFor, type ProxySettings } from '../net/proxy';
 import { systemClock, type Clock, type TokenProvider } from './ports';
 
 /** One object as Exchange returns it, annotations (`X@odata.type`, `@odata.*`) removed. */
@@ -41,7 +41,14 @@ export interface ExoPage<T> {
 export interface ExoClientOptions {
   /** e.g. https://outlook.office365.com, or http://127.0.0.1:<port> for the emulator (plain http only on loopback). */
   endpoint: string;
+  /** The tenant GUID, or a domain (then give resolveTenantId, or the domain goes into the URL and anchor as it is). */
   tenantId: string;
+  /**
+   * Resolves a tenant configured by domain to its GUID, once, before the first call:
+   * the nextLink of a listing names the backend of its first page, and a vanity domain
+   * in the URL or anchor makes page 2 fail (public reports). Not called for a GUID.
+   */
+  resolveTenantId?: () => Promise<string>;
   tokenProvider: TokenProvider;
   log: Logger;
   /** `Prefer: odata.maxpagesize`; default and maximum 1000. */
@@ -63,6 +70,8 @@ export interface ExoClientOptions {
   random?: () => number;
   httpAgent?: http.Agent;
   httpsAgent?: https.Agent;
+  /** Outbound proxy (from lib/config); used when no agent is given. NO_PROXY applies to the endpoint. */
+  proxy?: ProxySettings | null;
   userAgent?: string;
 }
 
@@ -74,9 +83,10 @@ export interface InvokeOptions {
   /** Overrides the client's page size for this call. */
   pageSize?: number;
   /**
-   * Accept a listing truncated by ResultSize (the `There are more results available...`
-   * warning) instead of failing with ExoIncompleteListingError - for deliberate probes
-   * such as `-ResultSize 1`. The warning stays in the page's `warnings`.
+   * Accept a listing that Exchange cut short (a last page, without a nextLink, carrying the
+   * `There are more results available...` warning) instead of failing with
+   * ExoIncompleteListingError. A numeric ResultSize that is reached is never an error, so
+   * probes such as `-ResultSize 1` do not need this.
    */
   acceptTruncation?: boolean;
 }
@@ -111,8 +121,13 @@ export const DEFAULT_USER_AGENT = 'exo-mobile-connector/0.1 (Azure Functions; Ex
 const LOW_BUDGET_FRACTION = 0.1;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const READ_ONLY_VERB = /^(Get|Test|Search)-/i;
-/** Connection failures that prove the request never reached Exchange: safe to send again, whatever the cmdlet. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A numeric ResultSize (number or digits), or null for Unlimited / none / anything Exchange must judge. */
+function numericResultSize(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n >= 1 ? n : null;
+}
 
 interface CallState {
   cmdlet: string;
@@ -162,8 +177,10 @@ function nonTerminatingText(entry: unknown): string {
  */
 export class ExoClient {
   private readonly endpoint: URL;
-  private readonly invokeUrl: URL;
-  private readonly tenantId: string;
+  private readonly base: string;
+  private readonly configuredTenant: string;
+  private readonly resolveTenantId?: () => Promise<string>;
+  private tenant: Promise<string> | null = null;
   private readonly tokens: TokenProvider;
   private readonly log: Logger;
   private readonly pageSize: number;
@@ -179,6 +196,7 @@ export class ExoClient {
   private readonly ownsAgent: boolean;
   private readonly userAgent: string;
   private readonly limiter: AdaptiveLimiter;
+  private readonly retryLimits: RetryLimits;
   private pausedUntil = 0;
   private counters: ExoCallStats = emptyStats();
 
@@ -209,9 +227,9 @@ export class ExoClient {
     if (issues.length > 0 || !endpoint) throw new ValidationError(issues, `Invalid Exchange client options: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
 
     this.endpoint = endpoint;
-    const base = endpoint.href.replace(/\/+$/, '');
-    this.invokeUrl = new URL(`${base}/adminapi/beta/${encodeURIComponent(options.tenantId)}/InvokeCommand`);
-    this.tenantId = options.tenantId;
+    this.base = endpoint.href.replace(/\/+$/, '');
+    this.configuredTenant = options.tenantId;
+    this.resolveTenantId = options.resolveTenantId;
     this.tokens = options.tokenProvider;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
@@ -219,8 +237,16 @@ export class ExoClient {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     const given = endpoint.protocol === 'https:' ? options.httpsAgent : options.httpAgent;
     this.ownsAgent = !given;
-    this.agent = given ?? (endpoint.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+    this.agent = given ?? agentFor(options.proxy, endpoint);
     this.limiter = new AdaptiveLimiter(this.maxConcurrency);
+    this.retryLimits = {
+      maxRetries: this.maxRetries,
+      maxRetryAfterMs: this.maxRetryAfterMs,
+      baseBackoffMs: this.baseBackoffMs,
+      backoff: (n) => this.backoff(n),
+      now: () => this.clock.now(),
+      tokenSource: () => this.tokens.describe(),
+    };
   }
 
   /** Runs a cmdlet and collects every page. For small results; stream big listings with pages(). */
@@ -244,29 +270,47 @@ export class ExoClient {
    * asked for did not (fully) happen.
    */
   async *pages<T = ExoObject>(cmdlet: string, parameters: Record<string, unknown> = {}, options: InvokeOptions = {}): AsyncGenerator<ExoPage<T>, void, undefined> {
-    const call = this.startCall(cmdlet, parameters, options);
+    const tenant = await this.tenantId();
+    const call = this.startCall(cmdlet, parameters, options, tenant);
     const started = this.clock.now();
-    let url: URL | null = this.invokeUrl;
+    let url: URL | null = new URL(`${this.base}/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`);
+    const pageSize = options.pageSize ?? this.pageSize;
+    // The official module asks each page for min(ResultSize remaining, page size) and
+    // follows a link only while the page was full and the ResultSize is not reached.
+    let remaining = numericResultSize(parameters.ResultSize);
     let pageNumber = 0;
     let items = 0;
     let truncation: string | null = null;
     let status = 'stopped';
     try {
       while (url) {
+        const asked = remaining === null ? pageSize : Math.min(remaining, pageSize);
+        call.headers.Prefer = `odata.maxpagesize=${asked}`;
         const response = await this.send(call, url);
         pageNumber++;
         this.counters.pages++;
         const page: ExoPage<T> & { next: URL | null } = this.readPage<T>(call, response, url, pageNumber);
+        if (remaining !== null) {
+          if (page.items.length > remaining) page.items = page.items.slice(0, remaining);
+          remaining -= page.items.length;
+        }
         items += page.items.length;
         this.counters.items += page.items.length;
-        if (!options.acceptTruncation) truncation ??= page.warnings.find((w) => TRUNCATION_WARNING.test(w)) ?? null;
+        const reached = remaining !== null && remaining <= 0;
+        const follow = page.next !== null && (remaining === null || (!reached && page.items.length >= asked));
+        // Exchange pages at odata.maxpagesize and warns "more results available" on every
+        // page with a nextLink; only a last page (no link) that warns while the ResultSize
+        // was not reached is cut short.
+        const warning = page.warnings.find((w) => TRUNCATION_WARNING.test(w)) ?? null;
+        if (follow) page.warnings = page.warnings.filter((w) => !TRUNCATION_WARNING.test(w));
+        else if (warning && page.next === null && !reached && !options.acceptTruncation) truncation = warning;
         if (page.errors.length > 0) {
           if (!READ_ONLY_VERB.test(cmdlet)) {
             throw classifyExchangeError(400, { 'request-id': page.requestId }, { error: { details: [{ message: page.errors[0] }] } }, cmdlet);
           }
           this.log.warn('Exchange reported non-terminating errors', { cmdlet, pageNumber, count: page.errors.length, first: page.errors[0], requestId: page.requestId });
         }
-        url = page.next;
+        url = follow ? page.next : null;
         yield { items: page.items, pageNumber, warnings: page.warnings, errors: page.errors, requestId: page.requestId };
       }
       if (truncation) throw new ExoIncompleteListingError({ cmdlet, warning: truncation, itemsRead: items, pagesRead: pageNumber, requestId: call.lastRequestId });
@@ -294,6 +338,20 @@ export class ExoClient {
     }
   }
 
+  /** The tenant as it goes into the URL and the anchor: the GUID, resolved once from a configured domain. */
+  tenantId(): Promise<string> {
+    if (TENANT_GUID.test(this.configuredTenant) || !this.resolveTenantId) return Promise.resolve(this.configuredTenant);
+    if (!this.tenant) {
+      const attempt = this.resolveTenantId();
+      // A failed resolution is not kept: the next call tries again.
+      attempt.catch(() => {
+        if (this.tenant === attempt) this.tenant = null;
+      });
+      this.tenant = attempt;
+    }
+    return this.tenant;
+  }
+
   stats(): ExoCallStats {
     return { ...structuredClone(this.counters), concurrencyLimit: this.limiter.limit };
   }
@@ -307,12 +365,12 @@ export class ExoClient {
     if (this.ownsAgent) this.agent.destroy();
   }
 
-  private startCall(cmdlet: string, parameters: Record<string, unknown>, options: InvokeOptions): CallState {
+  private startCall(cmdlet: string, parameters: Record<string, unknown>, options: InvokeOptions, tenant: string): CallState {
     if (!/^[A-Za-z]+-[A-Za-z0-9]+$/.test(cmdlet)) throw ValidationError.of('cmdlet', `not a cmdlet name: ${cmdlet}`);
     if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) throw ValidationError.of('parameters', 'must be an object');
     const pageSize = options.pageSize ?? this.pageSize;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw ValidationError.of('pageSize', 'must be an integer from 1 to 1000');
-    const anchor = this.anchorFor(options.anchorMailbox);
+    const anchor = this.anchorFor(options.anchorMailbox, tenant);
     const clientRequestId = randomUUID();
     this.counters.calls++;
     this.counters.callsByCmdlet[cmdlet] = (this.counters.callsByCmdlet[cmdlet] ?? 0) + 1;
@@ -339,72 +397,33 @@ export class ExoClient {
     };
   }
 
-  private anchorFor(anchor: string | undefined): string {
-    if (anchor === undefined || anchor === '') return `APP:${SYSTEM_MAILBOX}@${this.tenantId}`;
+  private anchorFor(anchor: string | undefined, tenant: string): string {
+    if (anchor === undefined || anchor === '') return `APP:${SYSTEM_MAILBOX}@${tenant}`;
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(anchor)) throw ValidationError.of('anchorMailbox', 'contains control characters');
     return /^(UPN|SMTP|APP|OID|PUID|SID):/i.test(anchor) ? anchor : `UPN:${anchor}`;
   }
 
-  /** One HTTP request (one page) with its bounded retries. Returns a 2xx answer or throws a typed error. */
+  /** One HTTP request (one page) with its bounded retries (lib/exo/retry-rules.ts). Returns a 2xx answer or throws a typed error. */
   private async send(call: CallState, url: URL): Promise<RawResponse> {
-    let attempts = 0;
-    let retryableFailures = 0;
-    let refreshedToken = false;
+    const state = { cmdlet: call.cmdlet, readOnly: READ_ONLY_VERB.test(call.cmdlet), timeoutMs: call.timeoutMs, attempts: 0, failures: 0, refreshedToken: false };
     let forceRefresh = false;
     for (;;) {
       if (call.signal?.aborted) throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: call.signal.reason });
-      attempts++;
+      state.attempts++;
       const outcome = await this.attempt(call, url, forceRefresh);
       forceRefresh = false;
       if (outcome.response && !outcome.error) return outcome.response;
-
-      const error = outcome.error;
-      if (error instanceof ExoAuthError && outcome.response) {
-        if (refreshedToken) {
-          throw new ExoAuthError({
-            ...exoErrorInfo(error),
-            reason: `Exchange refused a freshly acquired token too (${error.exchangeMessage ?? 'HTTP 401'}); check Exchange.ManageAsApp and the token audience (${this.tokens.describe()})`,
-          });
-        }
-        refreshedToken = true;
-        forceRefresh = true;
-        this.noteRetry(call, error, 0, attempts);
-        continue;
-      }
-      if (error instanceof ExoThrottledError) {
-        retryableFailures++;
-        const retryAfterMs = error.retryAfterMs;
-        if (retryAfterMs !== null && retryAfterMs > this.maxRetryAfterMs) {
-          throw new ExoThrottledError(
-            { ...exoErrorInfo(error), retryAfterMs, attempts, reason: `throttled; Exchange asks to wait ${retryAfterMs / 1000} s, longer than the ${this.maxRetryAfterMs / 1000} s this client waits` },
-            { cause: error },
-          );
-        }
-        if (retryableFailures > this.maxRetries) {
-          throw new ExoThrottledError({ ...exoErrorInfo(error), retryAfterMs, attempts, reason: `still throttled after ${attempts} attempts` }, { cause: error });
-        }
-        // One throttled call means the tenant is throttled: every call of this client pauses.
-        const waitMs = retryAfterMs ?? Math.max(this.baseBackoffMs, this.backoff(retryableFailures));
-        this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + waitMs);
-        this.noteRetry(call, error, waitMs, attempts);
-        continue;
-      }
-      if (error instanceof ExoTransientError || error instanceof NetworkError) {
-        if (error instanceof NetworkError && error.aborted) throw new ExoCancelledError({ cmdlet: call.cmdlet }, { cause: error });
-        const ambiguous = error instanceof NetworkError ? !NEVER_SENT.has(error.code) : error.httpStatus === 504;
-        if (ambiguous && !READ_ONLY_VERB.test(call.cmdlet)) {
-          const reason = error instanceof NetworkError ? (error.timedOut ? `no answer within ${call.timeoutMs} ms` : `the connection broke (${error.code})`) : 'the gateway timed out (HTTP 504)';
-          throw new ExoOutcomeUnknownError({ ...(error instanceof ExoError ? exoErrorInfo(error) : { cmdlet: call.cmdlet }), reason }, { cause: error });
-        }
-        retryableFailures++;
-        if (retryableFailures > this.maxRetries) throw this.exhausted(call, error, attempts);
-        const waitMs = this.backoff(retryableFailures);
-        this.noteRetry(call, error, waitMs, attempts);
-        await this.sleep(call, waitMs);
-        continue;
-      }
-      throw error;
+      const error = outcome.error!;
+      const rule = RETRY_RULES.find((r) => r.meetsConditions(error, state));
+      if (!rule) throw error instanceof ExoError ? error : new ExoTransientError({ cmdlet: call.cmdlet, reason: error.message }, { cause: error });
+      const decision = rule.decide(error, outcome.response, state, this.retryLimits);
+      if (!decision.retry) throw decision.error;
+      if (decision.countsAsFailure) state.failures++;
+      if (decision.refreshToken) state.refreshedToken = forceRefresh = true;
+      this.noteRetry(call, error, decision.waitMs, state.attempts);
+      if (decision.pauseClient) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + decision.waitMs);
+      else await this.sleep(call, decision.waitMs);
     }
   }
 
@@ -437,24 +456,16 @@ export class ExoClient {
       }
       let error = classifyExchangeError(response.status, response.headers, response.body, call.cmdlet);
       if (error instanceof ExoThrottledError) {
-        this.limiter.onThrottle(slot);
+        this.limiter.onThrottle(slot, error.tenantConcurrency ? 'tenantConcurrency' : 'budget');
         this.counters.throttled++;
         call.throttled++;
         // Parsed again with the client's clock: an HTTP-date Retry-After is relative to it.
-        error = new ExoThrottledError({ ...exoErrorInfo(error), retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), this.clock.now()) });
+        error = new ExoThrottledError({ ...exoErrorInfo(error), retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), this.clock.now()), tenantConcurrency: error.tenantConcurrency });
       }
       return { response, error };
     } finally {
       slot.release();
     }
-  }
-
-  private exhausted(call: CallState, error: ExoError | NetworkError, attempts: number): ExoError {
-    if (error instanceof ExoError) {
-      return new ExoTransientError({ ...exoErrorInfo(error), attempts, reason: `${error.exchangeMessage ?? `HTTP ${error.httpStatus}`} (still failing after ${attempts} attempts)` }, { cause: error });
-    }
-    if (error.timedOut) return new ExoTimeoutError({ cmdlet: call.cmdlet, timeoutMs: call.timeoutMs, attempts }, { cause: error });
-    return new ExoTransientError({ cmdlet: call.cmdlet, attempts, reason: `connection failed (${error.code}: ${error.message}) after ${attempts} attempts` }, { cause: error });
   }
 
   private async token(call: CallState, forceRefresh: boolean): Promise<string> {

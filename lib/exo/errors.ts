@@ -85,32 +85,39 @@ export class PermissionMissingError extends ExoError {
 
   constructor(cmdlet: string, info: Omit<ExoErrorInfo, 'cmdlet'> & { diagnostics?: string | null } = {}) {
     const diagnostics = info.diagnostics ?? null;
+    const status = info.httpStatus ?? 403;
     const why = [diagnostics, info.exchangeMessage].filter((s): s is string => !!s).join('; ');
     const message = failed(
       cmdlet,
-      `the app is not allowed to run it (${why || 'HTTP 403 without diagnostics'}). ` +
+      `the app is not allowed to run it (${why || `HTTP ${status} without diagnostics`}). ` +
         `Check that the app's service principal is in an Exchange role group holding ${cmdlet}.`,
     );
-    super('PermissionMissing', message, 403, { ...info, cmdlet, httpStatus: info.httpStatus ?? 403 }, { diagnostics });
+    super('PermissionMissing', message, 403, { ...info, cmdlet, httpStatus: status }, { diagnostics });
     this.diagnostics = diagnostics;
   }
 }
 
-/** Exchange throttled the tenant (429, or the per-tenant concurrency text with any status). */
+/**
+ * Exchange throttled the tenant: a 429 (budget), or the per-tenant concurrency text
+ * (`tenantConcurrency`, with any status) - too many calls in flight, not too many calls.
+ */
 export class ExoThrottledError extends ExoError {
   readonly retryAfterMs: number | null;
   readonly attempts: number;
+  readonly tenantConcurrency: boolean;
 
   constructor(
-    info: ExoErrorInfo & { retryAfterMs?: number | null; attempts?: number; reason?: string },
+    info: ExoErrorInfo & { retryAfterMs?: number | null; attempts?: number; reason?: string; tenantConcurrency?: boolean },
     options?: { cause?: unknown },
   ) {
     const retryAfterMs = info.retryAfterMs ?? null;
     const attempts = info.attempts ?? 1;
+    const tenantConcurrency = info.tenantConcurrency ?? false;
     const what = info.reason ?? `throttled by Exchange${info.exchangeMessage ? ` (${info.exchangeMessage})` : ''}`;
-    super('ExoThrottled', failed(info.cmdlet, what), 503, info, { retryAfterMs, attempts }, options);
+    super('ExoThrottled', failed(info.cmdlet, what), 503, info, { retryAfterMs, attempts, tenantConcurrency }, options);
     this.retryAfterMs = retryAfterMs;
     this.attempts = attempts;
+    this.tenantConcurrency = tenantConcurrency;
   }
 }
 
@@ -320,9 +327,15 @@ const TRANSIENT_TYPES = [
 ];
 const CONCURRENCY_TEXT = /maximum number of concurrent requests per tenant/i;
 const PAGING_EXPIRED_TEXT = /Expired or Invalid pagination request/i;
-const NOT_FOUND_TYPE = /ManagementObjectNotFoundException/i;
-const NOT_FOUND_TEXT = /couldn't be found|could not be found/i;
-const BAD_PARAMETER_TYPE = /ParameterBinding|ArgumentException|ArgumentOutOfRange|ValidationException|DataValidation|ParameterSet|InvalidParameter/i;
+// A mailbox deleted after the listing answers RecipientNotFoundException ("Couldn't find 'x' as a
+// recipient."), a wrong recipient type RecipientNotValidException: both mean "no such object now".
+const NOT_FOUND_TYPE = /ManagementObjectNotFoundException|RecipientNotFoundException|RecipientNotValidException/i;
+const NOT_FOUND_TEXT = /couldn't be found|could not be found|Couldn't find '.*' as a recipient|does not represent a valid recipient/i;
+// ParameterTransformationException: a bad enum value (comes without `details`);
+// AmbiguousParameterSetException: an unknown parameter ("Parameter set cannot be resolved...").
+const BAD_PARAMETER_TYPE = /ParameterBinding|ParameterTransformation|ArgumentException|ArgumentOutOfRange|ValidationException|DataValidation|ParameterSet|InvalidParameter/i;
+/** A missing Exchange role can come back as 401 with this text: a permission, not a token, problem. */
+const NOT_ALLOWED_TEXT = /is not allowed to call ([A-Za-z]+-[A-Za-z0-9]+)/i;
 const BAD_PARAMETER_TEXT =
   /A parameter cannot be found that matches parameter name|Parameter set cannot be resolved|Cannot bind parameter|Cannot bind argument|Cannot validate argument|Cannot process argument|Cannot convert value/i;
 const CONFLICT_TYPE = /ManagementObjectAlreadyExistsException/i;
@@ -342,8 +355,15 @@ export function classifyExchangeError(status: number, headers: HeaderBag | undef
     exceptionType,
     exchangeMessage: message,
   };
-  const both = `${exceptionType ?? ''} ${message ?? ''}`;
+  // The header may carry the short type name while the body names a generic one (System.Exception): use both.
+  const headerType = headerValue(headers, 'x-exceptiontype');
+  const types = `${exceptionType ?? ''} ${headerType ?? ''}`;
+  const both = `${types} ${message ?? ''}`;
 
+  const notAllowed = NOT_ALLOWED_TEXT.exec(message ?? '');
+  if (notAllowed && (status === 401 || status === 403)) {
+    return new PermissionMissingError(notAllowed[1], { ...info, diagnostics: headerValue(headers, 'x-ms-diagnostics') });
+  }
   if (status === 401) {
     const challenge = headerValue(headers, 'www-authenticate');
     return new ExoAuthError({ ...info, reason: `Exchange refused the access token (HTTP 401${challenge ? `, ${challenge}` : ''}${message ? `: ${message}` : ''})` });
@@ -352,14 +372,14 @@ export function classifyExchangeError(status: number, headers: HeaderBag | undef
     return new PermissionMissingError(cmdlet, { ...info, diagnostics: headerValue(headers, 'x-ms-diagnostics') });
   }
   if (status === 429 || CONCURRENCY_TEXT.test(both)) {
-    return new ExoThrottledError({ ...info, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after'), Date.now()) });
+    return new ExoThrottledError({ ...info, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after'), Date.now()), tenantConcurrency: CONCURRENCY_TEXT.test(both) });
   }
   if (PAGING_EXPIRED_TEXT.test(both)) return new ExoPagingExpiredError(info);
   if (status === 502 || status === 503 || status === 504 || TRANSIENT_TYPES.some((t) => both.includes(t))) {
     return new ExoTransientError(info);
   }
-  if (status === 404 || NOT_FOUND_TYPE.test(both) || NOT_FOUND_TEXT.test(message ?? '')) return new ExoNotFoundError(info);
-  if (BAD_PARAMETER_TYPE.test(exceptionType ?? '') || BAD_PARAMETER_TEXT.test(message ?? '')) return new ExoBadParameterError(info);
+  if (status === 404 || NOT_FOUND_TYPE.test(types) || NOT_FOUND_TEXT.test(message ?? '')) return new ExoNotFoundError(info);
+  if (BAD_PARAMETER_TYPE.test(types) || BAD_PARAMETER_TEXT.test(message ?? '')) return new ExoBadParameterError(info);
   if (CONFLICT_TYPE.test(both) || CONFLICT_TEXT.test(message ?? '')) return new ExoConflictError(info);
   return new ExoFailedError(info);
 }

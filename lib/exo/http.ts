@@ -1,12 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
-import zlib from 'node:zlib';
+import type http from 'node:http';
+import axios, { AxiosError, type AxiosResponse } from 'axios';
 
 /**
- * One raw HTTP POST, nothing more: no retries, no interpretation of the answer.
- * Built on node:http so that the client controls exactly what is sent (no redirects
- * followed - a redirect must never carry the bearer token elsewhere - and no proxy
- * picked up from the environment) and can tell a dropped connection from a timeout.
+ * One raw HTTP POST, nothing more: no retries, no interpretation of the answer. On
+ * axios (the design's HTTP client), held to what the Exchange client needs: redirects
+ * never followed (a redirect must never carry the bearer token elsewhere), no proxy
+ * picked up from the environment (the proxy, if any, is the agent the client was given,
+ * from the connector's settings), every status returned rather than thrown, the body as
+ * bytes, and a dropped connection told apart from a timeout.
  */
 export interface RawResponse {
   status: number;
@@ -37,83 +38,72 @@ export interface PostOptions {
   signal?: AbortSignal;
 }
 
-function decode(encoding: string | undefined, raw: Buffer): Buffer {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(raw);
-    case 'deflate':
-      return zlib.inflateSync(raw);
-    case 'br':
-      return zlib.brotliDecompressSync(raw);
-    default:
-      return raw;
+/** Codes axios gives to answers cut off mid-body (the connection dropped after the headers). */
+const DROPPED_MID_ANSWER = new Set(['ERR_BAD_RESPONSE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+export async function post(url: URL, options: PostOptions): Promise<RawResponse> {
+  if (options.signal?.aborted) throw new NetworkError('request aborted by the caller', 'ABORTED', { aborted: true, cause: options.signal.reason });
+  // A deadline for the whole exchange, not an idle timeout (axios's `timeout` is one on
+  // the socket): Exchange may trickle a slow answer.
+  const deadline = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    deadline.abort();
+  }, options.timeoutMs);
+  const onAbort = () => deadline.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let response: AxiosResponse<Buffer>;
+  try {
+    response = await axios.request<Buffer>({
+      url: url.href,
+      method: 'POST',
+      headers: { ...options.headers, 'Accept-Encoding': 'gzip, deflate' },
+      data: Buffer.from(options.body, 'utf8'),
+      responseType: 'arraybuffer',
+      // The body is judged by the client (JSON, NUL bytes, empty); axios must not parse it.
+      transformResponse: (data: Buffer) => data,
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+      decompress: true,
+      httpAgent: options.agent,
+      httpsAgent: options.agent,
+      signal: deadline.signal,
+    });
+  } catch (e) {
+    if (timedOut) throw new NetworkError(`no complete answer within ${options.timeoutMs} ms`, 'ETIMEDOUT', { timedOut: true, cause: e });
+    if (options.signal?.aborted) throw new NetworkError('request aborted by the caller', 'ABORTED', { aborted: true, cause: options.signal.reason });
+    throw toNetworkError(e);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
   }
+  const body = Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data ?? '');
+  return { status: response.status, headers: plainHeaders(response.headers), body };
 }
 
-export function post(url: URL, options: PostOptions): Promise<RawResponse> {
-  return new Promise<RawResponse>((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new NetworkError('request aborted by the caller', 'ABORTED', { aborted: true, cause: options.signal.reason }));
-      return;
+function toNetworkError(e: unknown): NetworkError {
+  if (e instanceof AxiosError) {
+    const cause = e.cause as NodeJS.ErrnoException | undefined;
+    const code = cause?.code ?? e.code ?? 'ENETWORK';
+    if (/^Z_|ERR_.*DECOMPRESS|incorrect header check|unexpected end of file/i.test(`${code} ${e.message}`)) {
+      return new NetworkError(`answer could not be decompressed: ${e.message}`, 'EBADENCODING', { cause: e });
     }
-    const payload = Buffer.from(options.body, 'utf8');
-    const transport = url.protocol === 'https:' ? https : http;
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
+    if (DROPPED_MID_ANSWER.has(code) || /aborted|premature close/i.test(e.message)) {
+      return new NetworkError('connection dropped while reading the answer', 'ECONNRESET', { cause: e });
+    }
+    return new NetworkError(e.message || code, code, { cause: e });
+  }
+  const err = e as NodeJS.ErrnoException;
+  return new NetworkError(err?.message ?? String(e), err?.code ?? 'ENETWORK', { cause: e });
+}
 
-    const req = transport.request(url, {
-      method: 'POST',
-      agent: options.agent,
-      headers: { ...options.headers, 'content-length': String(payload.length), 'accept-encoding': 'gzip, deflate' },
-    });
-
-    // A deadline for the whole exchange, not an idle timeout: Exchange may trickle a slow answer.
-    const timer = setTimeout(() => {
-      const err = new NetworkError(`no complete answer within ${options.timeoutMs} ms`, 'ETIMEDOUT', { timedOut: true });
-      finish(() => reject(err));
-      req.destroy(err);
-    }, options.timeoutMs);
-    const onAbort = () => {
-      const err = new NetworkError('request aborted by the caller', 'ABORTED', { aborted: true, cause: options.signal?.reason });
-      finish(() => reject(err));
-      req.destroy(err);
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      finish(() => reject(e instanceof NetworkError ? e : new NetworkError(e.message, e.code ?? 'ENETWORK', { cause: e })));
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e: NodeJS.ErrnoException) => {
-        finish(() => reject(new NetworkError(e.message, e.code ?? 'ECONNRESET', { cause: e })));
-      });
-      res.on('aborted', () => {
-        finish(() => reject(new NetworkError('connection dropped while reading the answer', 'ECONNRESET')));
-      });
-      res.on('end', () => {
-        if (!res.complete) {
-          finish(() => reject(new NetworkError('connection dropped while reading the answer', 'ECONNRESET')));
-          return;
-        }
-        let body: Buffer;
-        try {
-          body = decode(res.headers['content-encoding'], Buffer.concat(chunks));
-        } catch (e) {
-          finish(() => reject(new NetworkError(`answer could not be decompressed: ${(e as Error).message}`, 'EBADENCODING', { cause: e })));
-          return;
-        }
-        finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-    });
-    req.end(payload);
-  });
+function plainHeaders(headers: AxiosResponse['headers']): http.IncomingHttpHeaders {
+  const out: http.IncomingHttpHeaders = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return out;
 }

@@ -1,9 +1,17 @@
 /**
  * Adaptive concurrency limit shared by every call of one ExoClient (AIMD: additive
  * increase, multiplicative decrease). Exchange throttles per tenant, so parallel calls
- * must slow down together: a throttle halves the limit, a run of successes raises it by
- * one, and a low remaining budget caps it before the budget is gone.
+ * must slow down together: a budget throttle halves the limit, a tenant-concurrency
+ * throttle drops it below the number of calls that were in flight, a run of successes
+ * raises it by one, and a low remaining budget caps it before the budget is gone.
+ *
+ * A throttle also leaves a ceiling just below the level that was throttled, so the
+ * limit does not climb straight back into the same throttle; the ceiling itself rises
+ * by one only after CEILING_PATIENCE x ceiling successes without a throttle (the
+ * tenant's allowance may grow again when other clients of the tenant go quiet).
  */
+const CEILING_PATIENCE = 20;
+
 export interface LimiterSlot {
   readonly epoch: number;
   release(): void;
@@ -11,6 +19,9 @@ export interface LimiterSlot {
 
 export class AdaptiveLimiter {
   private current: number;
+  private ceiling: number;
+  private successesAtCeiling = 0;
+  private lastDecrease: 'budget' | 'tenantConcurrency' = 'budget';
   private budgetCap: number;
   private active = 0;
   private successesSinceChange = 0;
@@ -20,6 +31,7 @@ export class AdaptiveLimiter {
 
   constructor(private readonly max: number) {
     this.current = max;
+    this.ceiling = max;
     this.budgetCap = max;
   }
 
@@ -54,22 +66,49 @@ export class AdaptiveLimiter {
     });
   }
 
-  /** A call granted `slot` succeeded; a run of `limit` such successes raises the limit by one. */
+  /** The highest limit the adaptive increase may reach now (max until a throttle). */
+  get throttleCeiling(): number {
+    return this.ceiling;
+  }
+
+  /** A call granted `slot` succeeded; a run of `limit` such successes raises the limit by one, up to the ceiling. */
   onSuccess(slot: LimiterSlot): void {
     if (slot.epoch !== this.epoch) return;
     this.successesSinceChange++;
-    if (this.current < this.max && this.successesSinceChange >= this.current) {
+    if (this.current < this.ceiling && this.successesSinceChange >= this.current) {
       this.current++;
       this.successesSinceChange = 0;
       this.pump();
+    } else if (this.current >= this.ceiling && this.ceiling < this.max && ++this.successesAtCeiling >= CEILING_PATIENCE * this.ceiling) {
+      this.ceiling++;
+      this.successesAtCeiling = 0;
     }
   }
 
-  /** Halves the limit, at most once per epoch: calls throttled together count as one signal. */
-  onThrottle(slot: LimiterSlot): void {
+  /**
+   * A throttle. Budget (429): the limit halves, at most once per epoch (calls throttled
+   * together are one signal). Tenant concurrency: Exchange refused a call because more
+   * than its limit were in flight, so the limit goes just below what was in flight, and
+   * each further call of that same burst refused (granted before the decrease) lowers it
+   * by one more - k refusals out of n in flight say the tenant admits about n - k.
+   */
+  onThrottle(slot: LimiterSlot, kind: 'budget' | 'tenantConcurrency' = 'budget'): void {
+    if (kind === 'tenantConcurrency' && slot.epoch === this.epoch - 1 && this.lastDecrease === 'tenantConcurrency') {
+      this.ceiling = Math.max(1, this.ceiling - 1);
+      this.current = Math.min(this.current, this.ceiling);
+      return;
+    }
     if (slot.epoch !== this.epoch) return;
-    this.current = Math.max(1, Math.floor(this.current / 2));
+    if (kind === 'tenantConcurrency') {
+      this.ceiling = Math.max(1, Math.min(this.ceiling, Math.min(this.current, this.active) - 1));
+      this.current = this.ceiling;
+    } else {
+      this.ceiling = Math.max(1, Math.min(this.ceiling, this.current - 1));
+      this.current = Math.max(1, Math.floor(this.current / 2));
+    }
+    this.lastDecrease = kind;
     this.successesSinceChange = 0;
+    this.successesAtCeiling = 0;
     this.epoch++;
   }
 

@@ -4,7 +4,9 @@
  * carrying the app role the route needs. Function keys alone are never enough.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createTenantResolver } from '../auth/tenant-discovery';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { agentFor, type ProxySettings } from '../net/proxy';
 
 /** App roles of the connector API (declared in the app registration's manifest). */
 export const Roles = {
@@ -30,35 +32,20 @@ export interface CallerVerifierOptions {
   authorityHost: string;
   tenantId: string;
   audience: string;
+  /** Outbound proxy for the key and metadata requests. */
+  proxy?: ProxySettings | null;
 }
 
 export type CallerVerifier = (authorization: string | null | undefined, required: Role) => Promise<Caller>;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
   const host = o.authorityHost.replace(/\/+$/, '');
-  const jwks = createRemoteJWKSet(new URL(`${host}/${o.tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000 });
+  const agent = agentFor(o.proxy, host);
+  const jwks = createRemoteJWKSet(new URL(`${host}/${o.tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000, agent });
   const audiences = [o.audience, o.audience.replace(/^api:\/\//, '')];
   // Entra signs every tenant's tokens with the same keys, so the tenant (tid) must be
   // checked too; a tenant configured by domain name is resolved to its id once.
-  let tenantGuid: Promise<string> | null = GUID.test(o.tenantId) ? Promise.resolve(o.tenantId.toLowerCase()) : null;
-  const expectedTenant = () => {
-    if (!tenantGuid) {
-      const attempt = fetch(`${host}/${o.tenantId}/v2.0/.well-known/openid-configuration`)
-        .then((r) => (r.ok ? (r.json() as Promise<{ issuer?: string }>) : Promise.reject(new Error(`HTTP ${r.status}`))))
-        .then((m) => {
-          const id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(String(m.issuer ?? ''))?.[0];
-          if (!id) throw new Error(`no tenant id in the issuer "${String(m.issuer)}"`);
-          return id.toLowerCase();
-        });
-      attempt.catch(() => {
-        if (tenantGuid === attempt) tenantGuid = null;
-      });
-      tenantGuid = attempt;
-    }
-    return tenantGuid;
-  };
+  const expectedTenant = createTenantResolver({ authorityHost: host, tenant: o.tenantId, agent });
 
   return async (authorization, required) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -74,7 +61,7 @@ export function createCallerVerifier(o: CallerVerifierOptions): CallerVerifier {
     try {
       expected = await expectedTenant();
     } catch (e) {
-      throw new UnauthorizedError(`The connector's tenant ${o.tenantId} could not be resolved to verify the token: ${(e as Error).message}`);
+      throw new UnauthorizedError(`The connector's tenant could not be resolved to verify the token: ${(e as Error).message}`);
     }
     // Accept v1 (sts.windows.net) and v2 (<authority>/<tid>/v2.0) issuers of the connector's tenant only.
     const issuers = [`https://sts.windows.net/${expected}/`, `${host}/${expected}/v2.0`];

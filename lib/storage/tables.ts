@@ -6,6 +6,7 @@ import { TableClient, type TableServiceClientOptions } from '@azure/data-tables'
 import type { TokenCredential } from '@azure/identity';
 import { ConfigError, type FieldIssue } from '../errors';
 import { describeStorageError, guard } from './errors';
+import { azureProxyOptions, type ProxySettings } from '../net/proxy';
 
 export const TABLES = ['devices', 'syncruns', 'state', 'audit', 'actions', 'policies'] as const;
 export type TableName = (typeof TABLES)[number];
@@ -22,6 +23,8 @@ export interface TableClientsOptions {
   pingTimeoutMs?: number;
   /** The SDK's own retries of one request (network errors, 408, 5xx); default 3. */
   maxRetries?: number;
+  /** Outbound proxy (from lib/config); NO_PROXY applies to the table endpoint. */
+  proxy?: ProxySettings | null;
 }
 
 export type PingResult = { ok: true; detail: string; latencyMs: number } | { ok: false; detail: string; latencyMs: number };
@@ -50,6 +53,17 @@ function isHttpEndpoint(o: TableClientsOptions): boolean {
   return /UseDevelopmentStorage=true/i.test(cs) || /TableEndpoint=http:/i.test(cs) || (/DefaultEndpointsProtocol=http;/i.test(cs) && !/TableEndpoint=https:/i.test(cs));
 }
 
+/** The table endpoint a connection string or account URL names, to decide on the proxy. */
+export function tableEndpointOf(o: TableClientsOptions): string {
+  if (o.accountUrl) return o.accountUrl;
+  const cs = o.connectionString ?? '';
+  if (/UseDevelopmentStorage=true/i.test(cs)) return 'http://127.0.0.1:10002/devstoreaccount1';
+  const part = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, 'i').exec(cs)?.[1]?.trim();
+  const explicit = part('TableEndpoint');
+  if (explicit) return explicit;
+  return `${part('DefaultEndpointsProtocol') ?? 'https'}://${part('AccountName') ?? 'unknown'}.table.${part('EndpointSuffix') ?? 'core.windows.net'}`;
+}
+
 export function createTableClients(o: TableClientsOptions): StorageTables {
   const issues: FieldIssue[] = [];
   const prefix = o.tablePrefix ?? '';
@@ -59,8 +73,10 @@ export function createTableClients(o: TableClientsOptions): StorageTables {
   if (o.accountUrl && !o.credential) issues.push({ field: 'credential', reason: 'is required with accountUrl' });
   if (issues.length) throw new ConfigError(issues);
 
+  const proxyOptions = o.proxy ? azureProxyOptions(o.proxy, tableEndpointOf(o)) : undefined;
   const options: TableServiceClientOptions = {
     allowInsecureConnection: isHttpEndpoint(o),
+    ...(proxyOptions ? { proxyOptions } : {}),
     ...(o.maxRetries !== undefined ? { retryOptions: { maxRetries: o.maxRetries } } : {}),
   };
   const make = (table: string, extra: TableServiceClientOptions = {}) =>

@@ -105,4 +105,32 @@ describe('configuration', () => {
     expect(loadSchedules({}).fullSync).toBe('0 0 2 * * *');
     expect(() => loadSchedules({ SYNC_FULL_SCHEDULE: '* * *' })).toThrow(/SYNC_FULL_SCHEDULE: must be an NCRONTAB expression with 6 fields/);
   });
+
+  test('When no proxy setting is given, then every connection is direct', () => {
+    expect(loadConfig(base).proxy).toBeNull();
+  });
+
+  test('When CONNECTOR_PROXY_URL is set, then it wins over HTTPS_PROXY and HTTP_PROXY for every target, and NO_PROXY is kept', () => {
+    const c = loadConfig({ ...base, CONNECTOR_PROXY_URL: 'http://proxy.contoso.com:8080', HTTPS_PROXY: 'http://other:3128', HTTP_PROXY: 'http://other:3128', NO_PROXY: '.internal.contoso.com, 10.0.0.5:443' });
+    expect(c.proxy).toEqual({ httpsProxy: 'http://proxy.contoso.com:8080', httpProxy: 'http://proxy.contoso.com:8080', noProxy: ['.internal.contoso.com', '10.0.0.5:443'] });
+  });
+
+  test('When only the standard variables are set, then HTTPS_PROXY serves https targets and HTTP_PROXY plain http, lower case first', () => {
+    const c = loadConfig({ ...base, HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'http://plain:3', no_proxy: 'localhost' });
+    expect(c.proxy).toEqual({ httpsProxy: 'http://lower:2', httpProxy: 'http://plain:3', noProxy: ['localhost'] });
+  });
+
+  test('When a proxy URL is malformed, then the error names the setting and never shows its password', () => {
+    const issues = issuesOf({ ...base, CONNECTOR_PROXY_URL: 'socks5://user:hunter2@proxy:1080' });
+    expect(issues).toEqual([{ field: 'CONNECTOR_PROXY_URL', reason: expect.stringContaining('must be a proxy URL') }]);
+    expect(JSON.stringify(issues)).not.toContain('hunter2');
+  });
+
+  test('When the proxy URL holds credentials, then the printable configuration hides them', () => {
+    const c = loadConfig({ ...base, CONNECTOR_PROXY_URL: 'http://svc:hunter2@proxy.contoso.com:8080' });
+    expect(c.proxy?.httpsProxy).toBe('http://svc:hunter2@proxy.contoso.com:8080');
+    const printed = JSON.stringify(describeConfig(c));
+    expect(printed).not.toContain('hunter2');
+    expect(printed).toContain('proxy.contoso.com:8080');
+  });
 });

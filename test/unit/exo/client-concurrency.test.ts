@@ -46,6 +46,42 @@ describe('AdaptiveLimiter', () => {
     limiter.setBudgetCap(100);
     expect(limiter.limit).toBe(8);
   });
+  it('When a budget throttle halved the limit, then successes raise it only to just below the throttled level until a long quiet run', async () => {
+    const limiter = new AdaptiveLimiter(8);
+    const first = await limiter.acquire();
+    limiter.onThrottle(first);
+    first.release();
+    expect(limiter.limit).toBe(4);
+    const succeed = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const s = await limiter.acquire();
+        s.release();
+        limiter.onSuccess(s);
+      }
+    };
+    await succeed(15 + 100); // 4 -> 7 takes 4 + 5 + 6 successes
+    expect(limiter.limit).toBe(7);
+    await succeed(50); // 20 x 7 successes at the ceiling raise it
+    expect(limiter.limit).toBe(8);
+  });
+
+  it('When 3 of 8 calls in flight are refused for tenant concurrency, then the limit drops to 5 and stays there, not back at 8', async () => {
+    const limiter = new AdaptiveLimiter(8);
+    const slots = await Promise.all(Array.from({ length: 8 }, () => limiter.acquire()));
+    limiter.onThrottle(slots[0], 'tenantConcurrency');
+    expect(limiter.limit).toBe(7);
+    limiter.onThrottle(slots[1], 'tenantConcurrency'); // same burst: one more over the tenant's limit
+    limiter.onThrottle(slots[2], 'tenantConcurrency');
+    expect(limiter.limit).toBe(5);
+    for (const s of slots) s.release();
+    for (let i = 0; i < 50; i++) {
+      const s = await limiter.acquire();
+      s.release();
+      limiter.onSuccess(s);
+    }
+    expect(limiter.limit).toBe(5);
+    expect(limiter.throttleCeiling).toBe(5);
+  });
 });
 
 describe('ExoClient adaptive concurrency', () => {
@@ -142,5 +178,35 @@ describe('ExoClient adaptive concurrency', () => {
     await client.invoke('Get-MobileDevice');
     expect(clock.sleeps).toEqual([30_000]);
     expect(log.entries.find((e) => e.message === 'Exchange budget almost spent; pausing calls')).toMatchObject({ level: 'warn', fields: { rateLimitRemaining: 3, waitMs: 30_000 } });
+  });
+
+  it('When one call is refused for tenant concurrency, then only that call waits its Retry-After, the limit drops below what was in flight, and the other calls go on', async () => {
+    const h = await heldPeer();
+    peer = h.peer;
+    const clock = new FakeClock('manual');
+    const { client } = testClient(peer, { maxConcurrency: 8, clock });
+    const calls = Array.from({ length: 8 }, (_, i) => client.invoke('Get-MobileDeviceStatistics', { Mailbox: `u${i}` }));
+    await until(() => peer.requests.length === 8);
+
+    h.held.shift()!({
+      status: 429,
+      headers: { 'Retry-After': '2' },
+      body: { error: { code: 'TooManyRequests', message: 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again' } },
+    });
+    await until(() => clock.sleeping === 1);
+    expect(clock.sleeps).toEqual([2000]);
+    expect(client.stats().concurrencyLimit).toBe(7);
+
+    for (const r of h.held.splice(0)) r(ok([]));
+    const later = client.invoke('Get-MobileDeviceStatistics', { Mailbox: 'v' });
+    await until(() => peer.requests.length === 9); // not paused: sent before the clock moves
+    h.held.shift()!(ok([]));
+    await expect(later).resolves.toEqual([]);
+
+    clock.advance(2000);
+    await until(() => peer.requests.length === 10);
+    h.releaseAll();
+    await Promise.all(calls);
+    expect(client.stats()).toMatchObject({ throttled: 1, retries: 1, concurrencyLimit: 7 });
   });
 });

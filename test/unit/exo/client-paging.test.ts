@@ -122,29 +122,73 @@ describe('ExoClient requests and paging', () => {
     expect(pages).toEqual([{ items: [], pageNumber: 1, warnings: [], errors: [], requestId: expect.any(String) }]);
   });
 
-  it('When the last page warns that more results exist, then the pages are yielded and the listing ends with ExoIncompleteListingError', async () => {
+  const link = (n: number) => `${peer.url}/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand?$skiptoken=p${n}`;
+  const askedPageSize = (i: number) => peer.requests[i].headers.prefer;
+
+  it('When every page with a nextLink carries the "more results" warning (ResultSize Unlimited), then the listing completes and the followed pages show no such warning', async () => {
     peer = await startPeer((_req, i) =>
-      i === 0
-        ? ok([{ Identity: 'd1' }], { '@odata.nextLink': `${peer.url}/adminapi/beta/t/InvokeCommand?$skiptoken=2` })
-        : ok([{ Identity: 'd2' }], { '@adminapi.warnings': [TRUNCATED] }),
+      i < 2 ? ok([{ Identity: `d${i + 1}` }], { '@odata.nextLink': link(i + 2), '@adminapi.warnings': [TRUNCATED, 'other'] }) : ok([{ Identity: 'd3' }]),
     );
-    const { client } = testClient(peer);
+    const { client } = testClient(peer, { pageSize: 1 });
+    const pages = await collect(client.pages('Get-MobileDevice', { ResultSize: 'Unlimited' }));
+    expect(pages.flatMap((p) => p.items.map((d) => d.Identity))).toEqual(['d1', 'd2', 'd3']);
+    expect(pages.map((p) => p.warnings)).toEqual([['other'], ['other'], []]);
+  });
+
+  it('When the last page (no nextLink) warns that more results exist, then the pages are yielded and the listing ends with ExoIncompleteListingError', async () => {
+    peer = await startPeer((_req, i) =>
+      i === 0 ? ok([{ Identity: 'd1' }], { '@odata.nextLink': link(2), '@adminapi.warnings': [TRUNCATED] }) : ok([{ Identity: 'd2' }], { '@adminapi.warnings': [TRUNCATED] }),
+    );
+    const { client } = testClient(peer, { pageSize: 1 });
     const seen: unknown[] = [];
     let completed = false;
     const listing = (async () => {
-      for await (const page of client.pages('Get-MobileDevice', { ResultSize: 2 })) seen.push(...page.items.map((d) => d.Identity));
+      for await (const page of client.pages('Get-MobileDevice', { ResultSize: 'Unlimited' })) seen.push(...page.items.map((d) => d.Identity));
       completed = true;
     })();
     await expect(listing).rejects.toMatchObject({ code: 'ExoIncompleteListing', itemsRead: 2, pagesRead: 2 });
     expect(seen).toEqual(['d1', 'd2']);
     expect(completed).toBe(false);
-    await expect(client.invoke('Get-MobileDevice', { ResultSize: 2 })).rejects.toBeInstanceOf(ExoIncompleteListingError);
   });
 
-  it('When the caller accepts truncation (a probe with ResultSize 1), then the warning stays in the page and no error is raised', async () => {
+  it('When a numeric ResultSize is not reached and the last page warns, then the listing is incomplete', async () => {
+    peer = await startPeer(() => ok([{ Identity: 'd1' }, { Identity: 'd2' }], { '@adminapi.warnings': [TRUNCATED] }));
+    const { client } = testClient(peer);
+    await expect(client.invoke('Get-MobileDevice', { ResultSize: 5000 })).rejects.toBeInstanceOf(ExoIncompleteListingError);
+  });
+
+  it('When a probe asks ResultSize 1 and Exchange gives a nextLink with the warning, then exactly one HTTP call is made and no error is raised', async () => {
+    peer = await startPeer(() => ok([{ Identity: 'd1' }], { '@odata.nextLink': link(2), '@adminapi.warnings': [TRUNCATED] }));
+    const { client } = testClient(peer);
+    const pages = await collect(client.pages('Get-MobileDevice', { ResultSize: 1 }));
+    expect(peer.requests).toHaveLength(1);
+    expect(askedPageSize(0)).toBe('odata.maxpagesize=1');
+    expect(pages.map((p) => p.items.length)).toEqual([1]);
+    expect(pages[0].warnings).toEqual([TRUNCATED]);
+  });
+
+  it('When ResultSize 5 is asked with page size 2, then the pages ask for 2, 2 and 1 objects and the listing stops at 5 without following the last link', async () => {
+    peer = await startPeer((req, i) => {
+      const size = Number(/maxpagesize=(\d+)/.exec(String(req.headers.prefer))?.[1]);
+      return ok(Array.from({ length: size }, (_, k) => ({ Identity: `d${i * 2 + k + 1}` })), { '@odata.nextLink': link(i + 2), '@adminapi.warnings': [TRUNCATED] });
+    });
+    const { client } = testClient(peer, { pageSize: 2 });
+    const items = await client.invoke('Get-MobileDevice', { ResultSize: '5' });
+    expect(items.map((d) => d.Identity)).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
+    expect(peer.requests.map((_r, i) => askedPageSize(i))).toEqual(['odata.maxpagesize=2', 'odata.maxpagesize=2', 'odata.maxpagesize=1']);
+  });
+
+  it('When a page of a numeric ResultSize comes back short with a nextLink, then the link is not followed', async () => {
+    peer = await startPeer(() => ok([{ Identity: 'd1' }], { '@odata.nextLink': link(2), '@adminapi.warnings': [TRUNCATED] }));
+    const { client } = testClient(peer, { pageSize: 10 });
+    await expect(client.invoke('Get-MobileDevice', { ResultSize: 50 })).resolves.toEqual([{ Identity: 'd1' }]);
+    expect(peer.requests).toHaveLength(1);
+  });
+
+  it('When the caller accepts truncation, then a truncated last page raises no error and keeps its warning', async () => {
     peer = await startPeer(() => ok([{ Identity: 'd1' }], { '@adminapi.warnings': [TRUNCATED] }));
     const { client } = testClient(peer);
-    const pages = await collect(client.pages('Get-MobileDevice', { ResultSize: 1 }, { acceptTruncation: true }));
+    const pages = await collect(client.pages('Get-MobileDevice', { ResultSize: 'Unlimited' }, { acceptTruncation: true }));
     expect(pages[0].warnings).toEqual([TRUNCATED]);
   });
 

@@ -7,6 +7,7 @@ import {
   ExoThrottledError,
   ExoTimeoutError,
   ExoTransientError,
+  ExoFailedError,
   PermissionMissingError,
 } from '../../../lib/exo/errors';
 import { FakeClock, collect, exchangeError, ok, startPeer, testClient, type Peer, type PeerReply } from './peer';
@@ -228,5 +229,59 @@ describe('ExoClient never sends a state-changing cmdlet twice', () => {
     peer = await startPeer((_req, i) => (i === 0 ? { status: 503, body: '' } : ok([])));
     await expect(testClient(peer).client.invoke('Set-CASMailbox', { Identity: 'x' })).resolves.toEqual([]);
     expect(peer.requests).toHaveLength(2);
+  });
+
+  it('When Exchange answers 503 with Retry-After 6, then the client waits at least 6 s before sending again', async () => {
+    peer = await startPeer((_req, i) => (i === 0 ? { status: 503, headers: { 'Retry-After': '6' }, body: '' } : ok([{ Identity: 'd' }])));
+    const { client, clock } = testClient(peer, { random: () => 0 });
+    await expect(client.invoke('Get-MobileDevice')).resolves.toHaveLength(1);
+    expect(clock.sleeps).toEqual([6000]);
+  });
+
+  it('When a 503 asks for a wait longer than the client accepts, then it fails at once with ExoTransientError', async () => {
+    peer = await startPeer(() => ({ status: 503, headers: { 'Retry-After': '900' }, body: '' }));
+    const { client, clock } = testClient(peer, { maxRetryAfterMs: 60_000 });
+    await expect(client.invoke('Get-MobileDevice')).rejects.toThrow(ExoTransientError);
+    expect(peer.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('When a read-only cmdlet gets HTTP 500, then it is retried within the same bound', async () => {
+    peer = await startPeer((_req, i) => (i < 2 ? exchangeError(500, 'ADOperationException', 'An internal error occurred.') : ok([{ Identity: 'd' }])));
+    const { client } = testClient(peer);
+    await expect(client.invoke('Get-MobileDeviceStatistics', { Mailbox: 'jdoe' })).resolves.toHaveLength(1);
+    expect(peer.requests).toHaveLength(3);
+    await peer.close();
+
+    peer = await startPeer(() => exchangeError(500, 'ADOperationException', 'An internal error occurred.'));
+    await expect(testClient(peer, { maxRetries: 2 }).client.invoke('Search-MailboxAuditLog', {})).rejects.toMatchObject({ constructor: ExoTransientError, attempts: 3 });
+  });
+
+  it('When a state-changing cmdlet gets HTTP 500, then it is not sent again', async () => {
+    peer = await startPeer(() => exchangeError(500, 'ADOperationException', 'An internal error occurred.'));
+    const { client } = testClient(peer);
+    await expect(client.invoke('Clear-MobileDevice', { Identity: 'x', Confirm: false })).rejects.toBeInstanceOf(ExoFailedError);
+    await expect(client.invoke('Set-CASMailbox', { Identity: 'x' })).rejects.toBeInstanceOf(ExoFailedError);
+    expect(peer.requests).toHaveLength(2);
+  });
+
+  it('When a not-found comes with code InternalServerError (HTTP 500), then ExoNotFoundError at once, without a retry', async () => {
+    peer = await startPeer(() => exchangeError(500, 'ManagementObjectNotFoundException', "The operation couldn't be performed because object 'x' couldn't be found."));
+    const { client } = testClient(peer);
+    await expect(client.invoke('Get-MobileDeviceStatistics', { Identity: 'x' })).rejects.toBeInstanceOf(ExoNotFoundError);
+    expect(peer.requests).toHaveLength(1);
+  });
+
+  it('When Exchange answers 401 "User is not allowed to call Get-Mailbox", then PermissionMissingError names the cmdlet, with no token refresh and no audience advice', async () => {
+    peer = await startPeer(() => ({ status: 401, body: { error: { code: 'Unauthorized', message: 'User is not allowed to call Get-Mailbox' } } }));
+    const { client, tokens, clock } = testClient(peer);
+    const error = await client.invoke('Get-Mailbox', { Identity: 'jdoe' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermissionMissingError);
+    expect(error).toMatchObject({ cmdlet: 'Get-Mailbox', httpStatus: 401 });
+    expect((error as Error).message).toMatch(/^Invoking cmdlet Get-Mailbox failed: the app is not allowed to run it \(User is not allowed to call Get-Mailbox\)/);
+    expect((error as Error).message).not.toMatch(/audience/i);
+    expect(tokens.forcedRefreshes).toBe(0);
+    expect(peer.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
   });
 });

@@ -105,6 +105,69 @@ describe('classifyExchangeError', () => {
       code: 'ExoPagingExpired',
     },
     { when: 'a 500 says nothing known', status: 500, body: envelope(null, null, 'Something odd happened'), then: ExoFailedError, code: 'ExoFailed' },
+    {
+      when: "a mailbox deleted after the listing answers RecipientNotFoundException (\"Couldn't find 'x' as a recipient.\")",
+      status: 400,
+      body: envelope("|Microsoft.Exchange.Configuration.Tasks.RecipientNotFoundException|Couldn't find 'jdoe' as a recipient."),
+      then: ExoNotFoundError,
+      code: 'ExoNotFound',
+    },
+    {
+      when: 'a wrong recipient type answers RecipientNotValidException',
+      status: 400,
+      body: envelope("ex9|Microsoft.Exchange.Configuration.Tasks.RecipientNotValidException|'Sales' does not represent a valid recipient."),
+      then: ExoNotFoundError,
+      code: 'ExoNotFound',
+    },
+    {
+      when: 'details[0].message has an empty id (|type|text)',
+      status: 400,
+      body: envelope("|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'x' couldn't be found."),
+      then: ExoNotFoundError,
+      code: 'ExoNotFound',
+    },
+    {
+      when: 'a not-found arrives with code InternalServerError (HTTP 500)',
+      status: 500,
+      body: JSON.stringify({ error: { code: 'InternalServerError', message: "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'x' couldn't be found." } }),
+      then: ExoNotFoundError,
+      code: 'ExoNotFound',
+    },
+    {
+      when: 'only the header x-ExceptionType carries the short type name while the body names System.Exception',
+      status: 400,
+      headers: { 'x-ExceptionType': 'RecipientNotFoundException' },
+      body: JSON.stringify({ error: { code: 'BadRequest', message: 'Invalid Operation', innererror: { type: 'System.Exception' } } }),
+      then: ExoNotFoundError,
+      code: 'ExoNotFound',
+    },
+    {
+      when: 'a bad enum value answers ParameterTransformationException without details',
+      status: 400,
+      body: JSON.stringify({
+        error: {
+          code: 'BadRequest',
+          message: "Cannot process argument transformation on parameter 'AccessLevel'.",
+          innererror: { type: 'System.Management.Automation.ParameterTransformationException', message: "Cannot process argument transformation on parameter 'AccessLevel'." },
+        },
+      }),
+      then: ExoBadParameterError,
+      code: 'ExoBadParameter',
+    },
+    {
+      when: 'an unknown parameter answers AmbiguousParameterSetException',
+      status: 400,
+      body: envelope('|System.Management.Automation.AmbiguousParameterSetException|Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. Colour'),
+      then: ExoBadParameterError,
+      code: 'ExoBadParameter',
+    },
+    {
+      when: 'a 401 says "User is not allowed to call <cmdlet>"',
+      status: 401,
+      body: JSON.stringify({ error: { code: 'Unauthorized', message: 'User is not allowed to call Get-MobileDevice' } }),
+      then: PermissionMissingError,
+      code: 'PermissionMissing',
+    },
   ];
 
   it.each(cases)('When $when, then it is $code', ({ status, headers, body, then, code }) => {

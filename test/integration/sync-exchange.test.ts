@@ -44,6 +44,34 @@ async function inventory(runtime: Runtime): Promise<Map<string, DeviceRecord>> {
 
 const unique = () => randomBytes(3).toString('hex');
 
+interface WirePage {
+  value: unknown[];
+  '@adminapi.warnings'?: string[];
+  '@odata.nextLink'?: string;
+}
+
+/** Every page of a listing as Exchange's wire carries it (the client drops the warnings it has handled). */
+async function rawListing(cmdlet: string, runtime: Runtime): Promise<WirePage[]> {
+  const { token } = await runtime.tokenProvider.getToken();
+  const body = JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: { ResultSize: 'Unlimited' } } });
+  const headers = {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'x-anchormailbox': `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${stack.tenantId}`,
+    prefer: 'odata.maxpagesize=1000',
+  };
+  const pages: WirePage[] = [];
+  let url: string | undefined = `${runtime.config.exchange.endpoint}/adminapi/beta/${stack.tenantId}/InvokeCommand`;
+  while (url) {
+    const res = await fetch(url, { method: 'POST', headers, body });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as WirePage;
+    pages.push(page);
+    url = page['@odata.nextLink'];
+  }
+  return pages;
+}
+
 describe('the listing and the directory', () => {
   test('When 3,000 devices are listed over several pages each carrying the more-results warning, then the full sync stores every one', async () => {
     stack.emulator.control.seed({ devices: 3000, mailboxes: 1100, seed: 71 });
@@ -56,6 +84,10 @@ describe('the listing and the directory', () => {
     // the client did not take for truncation.
     expect(run.callsByCmdlet['Get-MobileDevice']).toBe(1);
     expect(stack.emulator.control.calls().continuationPages).toBeGreaterThanOrEqual(2);
+    // The same listing read as the wire shows it: every page with a nextLink carries the warning.
+    const pages = await rawListing('Get-MobileDevice', runtime);
+    expect(pages.map((p) => p.value.length)).toEqual([1000, 1000, 1000]);
+    for (const p of pages.slice(0, -1)) expect(p['@adminapi.warnings']).toEqual([expect.stringMatching(/^There are more results available than are currently displayed/)]);
     // The directory was read with Get-Recipient (which can filter on the partnership flag), never Get-Mailbox's refused filter.
     expect(run.callsByCmdlet['Get-Recipient']).toBe(1);
     expect(run.callsByCmdlet['Get-Mailbox'] ?? 0).toBe(0);

@@ -246,6 +246,22 @@ describe('group scope', () => {
     expect(stored.has(added.guid.toLowerCase())).toBe(false);
   });
 
+  test('When groups nest deeper than the bound, then the sync stops naming the nesting path and marks nothing removed', async () => {
+    stack.emulator.control.seed({ devices: 60, mailboxes: 20, seed: 82 });
+    const tag = unique();
+    const [m] = stack.emulator.control.listMailboxes().filter((x) => x.devices > 0);
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    await runFullSync((await newRuntime({ STORAGE_TABLE_PREFIX: prefix })).syncDeps());
+    // Level 0 holds level 1, ... level 11 holds the mailbox: deeper than MAX_GROUP_DEPTH (10).
+    // (Microsoft 365 groups cannot hold groups, so the chain is distribution and security groups.)
+    let inner = stack.emulator.control.addGroup({ name: `Deep 11 ${tag}`, kind: 'distribution', members: [m.upn] });
+    for (let i = 10; i >= 0; i--) inner = stack.emulator.control.addGroup({ name: `Deep ${i} ${tag}`, kind: i % 2 ? 'security' : 'distribution', members: [inner.name] });
+    const runtime = await newRuntime({ STORAGE_TABLE_PREFIX: prefix, SCOPE_MODE: 'groups', SCOPE_GROUPS: inner.name });
+    const error = await runFullSync(runtime.syncDeps()).catch((e) => e);
+    expect(error).toMatchObject({ code: 'ScopeGroups', message: expect.stringContaining(`nested more than 10 levels deep (e.g. Deep 0 ${tag} > Deep 1 ${tag} >`) });
+    expect([...(await inventory(runtime)).values()].filter((r) => r.removed)).toHaveLength(0);
+  });
+
   test('When a configured group does not exist, then the sync stops naming the setting and marks nothing removed', async () => {
     stack.emulator.control.seed({ devices: 50, mailboxes: 20, seed: 80 });
     const runtime = await newRuntime({ SCOPE_MODE: 'groups', SCOPE_GROUPS: 'No Such Group' });

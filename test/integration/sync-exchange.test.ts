@@ -239,6 +239,7 @@ describe('group scope', () => {
     const runtime = await newRuntime({ SCOPE_EXCLUDE_GROUPS: excluded.name });
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.counts.outOfScope).toBe(x.devices);
+    expect(run.callsByCmdlet['Get-Mailbox'] ?? 0).toBe(0); // an excluded owner is not looked up
     const added = stack.emulator.control.addDevice({ mailbox: x.upn, deviceType: 'iPad' });
     await runDeltaSync(runtime.syncDeps());
     const stored = await inventory(runtime);

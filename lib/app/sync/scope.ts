@@ -83,6 +83,9 @@ export function createScope(client: ExoInvoker, scope: ScopeConfig, o: { pageSiz
     },
 
     async lookup(name) {
+      const keys = await excludedKeys();
+      // An excluded member's Name is known: no lookup needed to leave it out.
+      if (keys.has(name.toLowerCase())) return null;
       let found: Mailbox[];
       try {
         found = await client.invoke<Mailbox>('Get-Mailbox', { Identity: name });
@@ -92,7 +95,6 @@ export function createScope(client: ExoInvoker, scope: ScopeConfig, o: { pageSiz
       }
       const info = found.length ? mailboxInfoOf(found[0]) : null;
       if (!info) return null;
-      const keys = await excludedKeys();
       return isExcluded(keys, info, recipientKeys(found[0])) ? null : info;
     },
   };

@@ -8,7 +8,7 @@ import { contextLogger } from '../lib/http/context-logger';
 export async function installCheck(_timer: Timer, context: InvocationContext): Promise<void> {
   try {
     const runtime = await getRuntime();
-    await runInstallCheck({ tenantId: runtime.config.tenantId, appId: runtime.config.clientId, exo: runtime.exo, status: runtime.storage.state, log: contextLogger(context) });
+    await runInstallCheck({ tenantId: runtime.config.tenantId, appId: runtime.config.clientId, exo: runtime.exo, status: runtime.storage.state, scope: runtime.config.scope, log: contextLogger(context) });
   } catch (err) {
     context.error(err);
     throw err;

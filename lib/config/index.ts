@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { ConfigError, FieldIssue } from '../errors';
+import { ConfigError, FieldIssue, ValidationError } from '../errors';
+import { restFilter } from '../exo/opath';
 import { redactProxyUrl, type ProxySettings } from '../net/proxy';
 
 export type CredentialConfig =
@@ -21,10 +22,15 @@ export type StorageConfig =
   | { kind: 'connectionString'; connectionString: string; tablePrefix: string }
   | { kind: 'accountUrl'; accountUrl: string; managedIdentityClientId?: string; tablePrefix: string };
 
-export type ScopeConfig =
+export type ScopeConfig = (
   | { mode: 'organization' }
   | { mode: 'groups'; groups: string[] }
-  | { mode: 'filter'; recipientFilter: string };
+  /** `recipientFilter` as sent: `$true`/`$false` already rewritten (lib/exo/opath.ts). */
+  | { mode: 'filter'; recipientFilter: string }
+) & {
+  /** Members of these groups (nested ones expanded) are out of scope, in every mode; absent when none. */
+  excludeGroups?: string[];
+};
 
 export interface Schedules {
   fullSync: string;
@@ -89,7 +95,8 @@ export const SETTINGS: { name: string; required: string; default: string; exampl
   { name: 'INSTALL_CHECK_SCHEDULE', required: 'no', default: '0 0 * * * *', example: '0 15 * * * *', description: 'NCRONTAB of the permission (install) check while not installed; hourly' },
   { name: 'SCOPE_MODE', required: 'no', default: 'organization', example: 'groups', description: 'organization | groups | filter' },
   { name: 'SCOPE_GROUPS', required: 'when SCOPE_MODE=groups', default: '', example: 'Mobile Users;Sales', description: 'Groups (name, alias or SMTP) whose members are in scope, separated by ;' },
-  { name: 'SCOPE_RECIPIENT_FILTER', required: 'when SCOPE_MODE=filter', default: '', example: "Department -eq 'Sales'", description: 'OPATH recipient filter of the mailboxes in scope' },
+  { name: 'SCOPE_RECIPIENT_FILTER', required: 'when SCOPE_MODE=filter', default: '', example: "Department -eq 'Sales'", description: "OPATH recipient filter (Get-Recipient properties) of the mailboxes in scope; $true/$false are sent as 'True'/'False', other $variables are refused" },
+  { name: 'SCOPE_EXCLUDE_GROUPS', required: 'no', default: '', example: 'Executives;VIP Devices', description: 'Groups (distribution, security or Microsoft 365; name, alias or SMTP, separated by ;) whose members, nested groups included, are out of scope in every SCOPE_MODE' },
   { name: 'STALE_AFTER_DAYS', required: 'no', default: '30', example: '90', description: 'Devices whose last successful sync is older are flagged stale, 1-3650' },
   { name: 'API_AUDIENCE', required: 'no', default: 'api://<EXO_CLIENT_ID>', example: 'api://exo-connector', description: 'Audience of the Entra tokens that callers of the HTTP API present' },
   { name: 'API_TENANT_ID', required: 'no', default: '<EXO_TENANT_ID>', example: 'contoso.onmicrosoft.com', description: 'Tenant whose tokens are accepted by the HTTP API' },
@@ -354,11 +361,21 @@ export function loadConfig(env: Env = process.env): Config {
     scope = { mode: 'groups', groups };
   } else if (scopeMode === 'filter') {
     const recipientFilter = c.raw('SCOPE_RECIPIENT_FILTER');
+    let sent = '';
     if (recipientFilter === undefined) c.fail('SCOPE_RECIPIENT_FILTER', "is missing: SCOPE_MODE=filter needs an OPATH filter such as Department -eq 'Sales'");
-    scope = { mode: 'filter', recipientFilter: recipientFilter ?? '' };
+    else {
+      try {
+        sent = restFilter(recipientFilter, 'SCOPE_RECIPIENT_FILTER');
+      } catch (e) {
+        c.fail('SCOPE_RECIPIENT_FILTER', e instanceof ValidationError ? e.issues[0].reason : String(e));
+      }
+    }
+    scope = { mode: 'filter', recipientFilter: sent };
   } else if (scopeMode !== 'organization') {
     c.fail('SCOPE_MODE', `must be one of organization, groups, filter, got "${scopeMode}"`);
   }
+  const excludeGroups = (c.raw('SCOPE_EXCLUDE_GROUPS') ?? '').split(';').map((g) => g.trim()).filter(Boolean);
+  if (excludeGroups.length) scope = { ...scope, excludeGroups };
 
   const staleAfterDays = c.int('STALE_AFTER_DAYS', 30, 1, 3650);
   const explicitApiTenant = c.raw('API_TENANT_ID');

@@ -65,6 +65,12 @@ export interface DeviceRecord extends ListingFacts, StatisticsFacts {
   userUpn: string | null;
   userDisplayName: string | null;
   userPrimarySmtp: string | null;
+  /**
+   * Why this partnership carries no statistics: Get-MobileDeviceStatistics failed for its
+   * mailbox (e.g. the mailbox was deleted after the listing); null when they were read.
+   * The next sync asks again.
+   */
+  statisticsUnavailable: string | null;
   /** Inactive beyond the configured days (never for unknown sync times). */
   stale: boolean;
   /** When the connector first stored this partnership. */

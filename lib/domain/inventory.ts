@@ -58,6 +58,8 @@ export interface BuildInput {
   tenantId: string;
   listing: ListingFacts;
   statistics: StatisticsFacts;
+  /** Why the statistics are missing (EMPTY_STATISTICS is then passed); null or absent when read. */
+  statisticsUnavailable?: string | null;
   user: UserFacts;
   /** Name to give when there is no previous record. */
   name: string;
@@ -73,10 +75,14 @@ export function buildRecord(input: BuildInput): { record: DeviceRecord; change: 
   const { listing, statistics, user, previous, now } = input;
   const name = previous?.name ?? input.name;
   const stale = isStale(statistics.lastSuccessSync, now, input.staleAfterDays);
+  const statisticsUnavailable = input.statisticsUnavailable ?? null;
+  // The reason is hashed: a recovered mailbox rewrites its records even when the
+  // statistics it now gives are all empty (Outlook mobile reports no sync times).
   const contentHash = hashOf([
     ...LISTING_KEYS.map((k) => listing[k] ?? null),
     ...STATISTICS_KEYS.map((k) => statistics[k] ?? null),
     user.upn, user.displayName, user.primarySmtp, name, stale,
+    ...(statisticsUnavailable === null ? [] : [statisticsUnavailable]),
   ]);
   const nowIso = now.toISOString();
   let change: ChangeKind;
@@ -93,6 +99,7 @@ export function buildRecord(input: BuildInput): { record: DeviceRecord; change: 
     userDisplayName: user.displayName,
     userPrimarySmtp: user.primarySmtp,
     ...statistics,
+    statisticsUnavailable,
     stale,
     firstSeen: previous?.firstSeen ?? nowIso,
     lastSeen: change === 'unchanged' ? (previous!.lastSeen ?? nowIso) : nowIso,

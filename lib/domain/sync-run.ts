@@ -10,6 +10,14 @@ export interface SyncCounts {
   removed: number;
   stale: number;
   outOfScope: number;
+  /** Partnerships stored without statistics because their mailbox's statistics failed. */
+  statisticsUnavailable: number;
+}
+
+/** How many mailboxes gave no statistics in a run, and the first few with the reason. */
+export interface MailboxesWithoutStatistics {
+  count: number;
+  first: { mailbox: string; reason: string }[];
 }
 
 export interface SyncRun {
@@ -34,8 +42,10 @@ export interface SyncRun {
   resumedFrom?: string;
   /** The connector instance that ran it. */
   instance: string;
+  /** Mailboxes whose statistics failed (their partnerships were stored from the listing); absent when none. */
+  mailboxesWithoutStatistics?: MailboxesWithoutStatistics;
   /** The stored inventory when the run ended (partnerships kept, and marked removed). */
   inventory?: { active: number; removed: number };
 }
 
-export const emptyCounts = (): SyncCounts => ({ seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, stale: 0, outOfScope: 0 });
+export const emptyCounts = (): SyncCounts => ({ seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, stale: 0, outOfScope: 0, statisticsUnavailable: 0 });

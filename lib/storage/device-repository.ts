@@ -26,7 +26,10 @@ import { bucketOf, checkBucketCount, DEFAULT_BUCKETS, deviceKey, tenantKey } fro
  * `previous` the domain's buildRecord takes, so a full sync can hold the projections of
  * 100,000 devices instead of their records and skip reading records altogether.
  */
-export type DeviceHash = Pick<DeviceRecord, 'deviceGuid' | 'mailbox' | 'contentHash' | 'listingHash' | 'name' | 'userUpn' | 'removed' | 'stale' | 'firstSeen' | 'lastSeen'>;
+export type DeviceHash = Pick<DeviceRecord, 'deviceGuid' | 'mailbox' | 'contentHash' | 'listingHash' | 'name' | 'userUpn' | 'removed' | 'stale' | 'firstSeen' | 'lastSeen'> & {
+  /** Whether the record was stored without statistics (the reason itself is not needed to decide a re-fetch). */
+  statisticsUnavailable: boolean;
+};
 
 export interface DeviceRepository {
   get(tenantId: string, deviceGuid: string): Promise<DeviceRecord | null>;
@@ -100,6 +103,7 @@ const deviceFields = {
   accountOnlyWipeSentTime: 'string?',
   accountOnlyWipeAckTime: 'string?',
   lastWipeRequestor: 'string?',
+  statisticsUnavailable: 'string?',
   isManaged: 'boolean?',
   isCompliant: 'boolean?',
   isDisabled: 'boolean?',
@@ -241,7 +245,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
     },
 
     async *listHashes(tenantId) {
-      const select = ['deviceGuid', 'mailbox', 'contentHash', 'listingHash', 'name', 'userUpn', 'removed', 'stale', 'firstSeen', 'lastSeen'];
+      const select = ['deviceGuid', 'mailbox', 'contentHash', 'listingHash', 'name', 'userUpn', 'removed', 'stale', 'firstSeen', 'lastSeen', 'statisticsUnavailable'];
       for await (const page of tenantEntities(tenantKey(tenantId), 'list device hashes', undefined, select)) {
         for (const e of page) {
           yield {
@@ -255,6 +259,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
             stale: (readField('boolean?', e.stale) as boolean | null) ?? false,
             firstSeen: readField('string', e.firstSeen) as string,
             lastSeen: readField('string', e.lastSeen) as string,
+            statisticsUnavailable: readField('string?', e.statisticsUnavailable) !== null,
           };
         }
       }

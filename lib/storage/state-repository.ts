@@ -4,7 +4,8 @@
  *   the lease are conditional writes (create-if-absent, If-Match ETag), so two
  *   instances racing for it cannot both win, without any clock agreement beyond the TTL.
  * - `checkpoint:<kind>`: where an interrupted sync resumes (JSON).
- * - `status`: the connector's installation status (message 1015), ETag-guarded.
+ * - `status`: the connector's installation status (message 1015) with its per-feature
+ *   result (JSON), ETag-guarded.
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import { ValidationError } from '../errors';
@@ -31,7 +32,7 @@ export interface Checkpoint<T> {
 }
 
 export type { ConnectorStatus } from '../domain/connector-status';
-import type { ConnectorStatus } from '../domain/connector-status';
+import type { ConnectorStatus, FeatureStatus } from '../domain/connector-status';
 
 export interface StateRepository {
   /** Takes the lease if nobody holds it or the holder's lease expired. */
@@ -206,12 +207,24 @@ export function createStateRepository(client: TableClient, o: StateRepositoryOpt
         // an unreadable list reads as empty
       }
       const state = (['flaggedForInstallation', 'installed', 'failed'] as const).find((s) => s === e.state) ?? 'failed';
+      let features: FeatureStatus[] = [];
+      try {
+        const parsed: unknown = JSON.parse(String(e.features ?? '[]'));
+        if (Array.isArray(parsed)) {
+          features = parsed
+            .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null && typeof (f as { feature?: unknown }).feature === 'string')
+            .map((f) => ({ feature: String(f.feature), state: f.state === 'available' ? 'available' : 'unavailable', missingCmdlets: Array.isArray(f.missingCmdlets) ? f.missingCmdlets.map(String) : [] }));
+        }
+      } catch {
+        // an unreadable list reads as empty (a status saved before features existed has none)
+      }
       return {
         etag: e.etag,
         status: {
           state,
           messageId: typeof e.messageId === 'number' ? e.messageId : null,
           missingCmdlets: missing,
+          features,
           checkedAt: String(e.checkedAt ?? ''),
           nextCheckAt: typeof e.nextCheckAt === 'string' ? e.nextCheckAt : null,
           detail: String(e.detail ?? ''),
@@ -226,6 +239,7 @@ export function createStateRepository(client: TableClient, o: StateRepositoryOpt
         rowKey: STATUS,
         state: status.state,
         missingCmdlets: JSON.stringify(status.missingCmdlets),
+        features: JSON.stringify(status.features),
         checkedAt: status.checkedAt,
         detail: status.detail,
       };

@@ -8,7 +8,7 @@ import { ConflictError, ValidationError } from '../errors';
 import { guard, statusOf } from './errors';
 import { idKey, invertedTime, tenantKey } from './keys';
 
-import { emptyCounts, type SyncCounts, type SyncRun } from '../domain/sync-run';
+import { emptyCounts, type MailboxesWithoutStatistics, type SyncCounts, type SyncRun } from '../domain/sync-run';
 
 export { emptyCounts, type SyncCounts, type SyncRun, type SyncKind, type SyncOutcome } from '../domain/sync-run';
 
@@ -51,6 +51,7 @@ function toEntity(run: SyncRun): TableEntity {
   if (run.error !== undefined) e.error = run.error.slice(0, MAX_ERROR_CHARS);
   if (run.resumedFrom !== undefined) e.resumedFrom = run.resumedFrom;
   if (run.inventory !== undefined) e.inventory = JSON.stringify(run.inventory);
+  if (run.mailboxesWithoutStatistics !== undefined) e.mailboxesWithoutStatistics = JSON.stringify(run.mailboxesWithoutStatistics);
   return e;
 }
 
@@ -83,6 +84,7 @@ function fromEntity(e: Record<string, unknown>): SyncRun {
   if (typeof e.error === 'string') run.error = e.error;
   if (typeof e.resumedFrom === 'string') run.resumedFrom = e.resumedFrom;
   if (typeof e.inventory === 'string') run.inventory = parseJson<{ active: number; removed: number }>(e.inventory, { active: 0, removed: 0 });
+  if (typeof e.mailboxesWithoutStatistics === 'string') run.mailboxesWithoutStatistics = parseJson<MailboxesWithoutStatistics>(e.mailboxesWithoutStatistics, { count: 0, first: [] });
   return run;
 }
 

@@ -78,3 +78,23 @@ describe('inventory records', () => {
     expect(outlook.record.stale).toBe(false);
   });
 });
+
+describe('partnerships stored without statistics', () => {
+  test('When a mailbox gave no statistics, then the record carries the reason and counts as changed once the mailbox recovers', () => {
+    const without = buildRecord({ ...base, statistics: EMPTY_STATISTICS, statisticsUnavailable: 'ExoNotFound: Couldn\'t find \'jdoe\' as a recipient.' });
+    expect(without.record.statisticsUnavailable).toMatch(/as a recipient/);
+    // Recovered, and the statistics are empty too (Outlook mobile reports no sync times): still rewritten.
+    const recovered = buildRecord({ ...base, statistics: EMPTY_STATISTICS, previous: without.record });
+    expect(recovered.change).toBe('changed');
+    expect(recovered.record.statisticsUnavailable).toBeNull();
+    expect(recovered.record.contentHash).not.toBe(without.record.contentHash);
+  });
+
+  test('When statistics were read, then the content hash is the one a record without the field had', () => {
+    // Records stored before the field existed are not all rewritten by the upgrade.
+    const a = buildRecord(base).record;
+    const b = buildRecord({ ...base, statisticsUnavailable: null }).record;
+    expect(b.contentHash).toBe(a.contentHash);
+    expect(a.statisticsUnavailable).toBeNull();
+  });
+});

@@ -2,22 +2,35 @@
  * The sync's view of Exchange Online: typed cmdlet results turned into the domain's
  * normalised facts. Mailboxes are matched to partnerships by the mailbox Name that
  * starts a partnership's Identity, and users carry both UPN and primary SMTP address
- * (they differ for some users; matching by one alone misses devices).
+ * (they differ for some users; matching by one alone misses devices). Scope and the
+ * directory read are in scope.ts.
  */
 import type { ScopeConfig } from '../../config';
 import type { ListingFacts, StatisticsFacts } from '../../domain/inventory';
-import { ExoResponseError } from '../../exo/errors';
-import { ExoNotFoundError } from '../../exo/errors';
+import { ExoAuthError, ExoCancelledError, ExoError, ExoResponseError, ExoThrottledError, ExoTimeoutError, ExoTransientError } from '../../exo/errors';
 import type { ExoClient, ExoPage } from '../../exo/client';
-import { getMobileDeviceStatisticsByMailbox, listMobileDevices, type Mailbox, type MobileDevice, type MobileDeviceStatistics } from '../../exo/cmdlets';
+import { getMobileDeviceStatisticsByMailbox, listMobileDevices, type MobileDevice, type MobileDeviceStatistics } from '../../exo/cmdlets';
 import { parseExoDate } from '../../exo/values';
-import type { DevicePage, InventorySource, MailboxInfo } from './ports';
+import type { Logger } from '../../log';
+import type { DevicePage, InventorySource } from './ports';
+import { createScope } from './scope';
 
-/** `<mailbox>\ExchangeActiveSyncDevices\<type>§<id>` (older tenants: a path with `/`). */
+export { mailboxInfoOf } from './scope';
+
+const OWNER_SEPARATOR = /\\ExchangeActiveSyncDevices\\/gi;
+
+/**
+ * The owner of `<mailbox Name>\ExchangeActiveSyncDevices\<object name>`: everything before
+ * the literal `\ExchangeActiveSyncDevices\` (any case). The Name is not escaped and may
+ * hold spaces and `/` (splitting on `/` dropped about 2% of a real tenant's devices);
+ * on modern tenants it is usually a GUID. The last occurrence wins, so a Name that itself
+ * holds the separator still yields the whole Name.
+ */
 export function mailboxOfIdentity(identity: string): string | null {
-  const parts = identity.split(/[\\/]/);
-  const i = parts.findIndex((p) => p.toLowerCase() === 'exchangeactivesyncdevices');
-  return i > 0 ? parts[i - 1] : null;
+  // A regular expression, not toLowerCase + indexOf: lower-casing can change a string's length.
+  let i = -1;
+  for (const m of identity.matchAll(OWNER_SEPARATOR)) i = m.index ?? -1;
+  return i > 0 ? identity.slice(0, i) : null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -71,38 +84,32 @@ export function statisticsFactsOf(s: MobileDeviceStatistics): StatisticsFacts {
   };
 }
 
-export function mailboxInfoOf(m: Mailbox): MailboxInfo | null {
-  const name = str(m.Name) ?? str(m.Alias);
-  if (!name) return null;
-  const upn = str(m.UserPrincipalName);
-  return { name, identity: upn ?? str(m.ExternalDirectoryObjectId) ?? name, upn, displayName: str(m.DisplayName), primarySmtp: str(m.PrimarySmtpAddress) };
+/**
+ * Errors after which a sync cannot go on: Exchange is throttling or down (retries
+ * exhausted), the token is gone, or the caller cancelled. The run stops with its
+ * checkpoint, and the next invocation continues it.
+ */
+const STOPS_A_RUN = [ExoThrottledError, ExoTransientError, ExoTimeoutError, ExoAuthError, ExoCancelledError];
+
+/**
+ * Why one mailbox's statistics are unavailable, or null when the error must stop the run.
+ * Anything else Exchange answers about one mailbox (gone since the listing, wrong recipient
+ * type, a parameter it refuses, a permission, an answer the client cannot read) concerns
+ * that mailbox only: its partnerships are stored from the listing, and the next run asks again.
+ */
+export function statisticsUnavailableReason(e: unknown): string | null {
+  if (!(e instanceof ExoError) || STOPS_A_RUN.some((c) => e instanceof c)) return null;
+  const said = e.exchangeMessage ?? e.message;
+  return `${e.code}${e.exceptionType ? ` (${e.exceptionType})` : ''}: ${said}`.slice(0, 300);
 }
 
-const WITH_PARTNERSHIP = 'HasActiveSyncDevicePartnership -eq $true';
-
-export function createExchangeInventorySource(client: ExoClient, scope: ScopeConfig, o: { pageSize?: number } = {}): InventorySource {
+export function createExchangeInventorySource(client: ExoClient, scopeConfig: ScopeConfig, o: { pageSize?: number; log?: Logger } = {}): InventorySource {
   const base = client.stats();
   const baseCalls = { ...base.callsByCmdlet };
-
-  async function* mailboxes(filter: string): AsyncIterable<Mailbox> {
-    for await (const page of client.pages<Mailbox>('Get-Mailbox', { ResultSize: 'Unlimited', Filter: filter }, { pageSize: o.pageSize })) yield* page.items;
-  }
-
-  async function groupMembers(group: string): Promise<Set<string>> {
-    const members = new Set<string>();
-    for await (const page of client.pages<Record<string, unknown>>('Get-DistributionGroupMember', { Identity: group, ResultSize: 'Unlimited' }, { pageSize: o.pageSize })) {
-      for (const m of page.items) {
-        for (const k of ['Name', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'Guid']) {
-          const v = str(m[k]);
-          if (v) members.add(v.toLowerCase());
-        }
-      }
-    }
-    return members;
-  }
+  const scope = createScope(client, scopeConfig, o);
 
   return {
-    scoped: scope.mode !== 'organization',
+    scoped: scope.scoped,
 
     async *listDevices(): AsyncIterable<DevicePage> {
       const pages: AsyncIterator<ExoPage<MobileDevice>> = listMobileDevices(client, { pageSize: o.pageSize })[Symbol.asyncIterator]();
@@ -122,44 +129,22 @@ export function createExchangeInventorySource(client: ExoClient, scope: ScopeCon
       }
     },
 
-    async listMailboxesInScope() {
-      const filter = scope.mode === 'filter' ? `(${WITH_PARTNERSHIP}) -and (${scope.recipientFilter})` : WITH_PARTNERSHIP;
-      const members = scope.mode === 'groups' ? await Promise.all(scope.groups.map(groupMembers)).then((sets) => new Set(sets.flatMap((s) => [...s]))) : null;
-      const out = new Map<string, MailboxInfo>();
-      for await (const m of mailboxes(filter)) {
-        const info = mailboxInfoOf(m);
-        if (!info) continue;
-        if (members) {
-          const keys = [m.Name, m.PrimarySmtpAddress, m.ExternalDirectoryObjectId, m.Guid].map(str).filter((v): v is string => v !== null);
-          if (!keys.some((k) => members.has(k.toLowerCase()))) continue;
-        }
-        out.set(info.name.toLowerCase(), info);
-      }
-      return out;
-    },
+    listMailboxesInScope: () => scope.directory(),
 
-    async getMailbox(name) {
-      try {
-        const items = await client.invoke<Mailbox>('Get-Mailbox', { Identity: name });
-        return items.length ? mailboxInfoOf(items[0]) : null;
-      } catch (e) {
-        if (e instanceof ExoNotFoundError) return null;
-        throw e;
-      }
-    },
+    getMailbox: (name) => (name ? scope.lookup(name) : Promise.resolve(null)),
 
     async statisticsOfMailbox(mailbox) {
-      const out = new Map<string, StatisticsFacts>();
+      const devices = new Map<string, StatisticsFacts>();
       let items: MobileDeviceStatistics[];
       try {
         items = await getMobileDeviceStatisticsByMailbox(client, mailbox.identity);
       } catch (e) {
-        // The mailbox went away between listing and statistics: its partnerships carry no statistics.
-        if (e instanceof ExoNotFoundError) return out;
-        throw e;
+        const reason = statisticsUnavailableReason(e);
+        if (reason === null) throw e;
+        return { devices, unavailable: reason };
       }
-      for (const s of items) if (typeof s.Guid === 'string' && s.Guid) out.set(s.Guid.toLowerCase(), statisticsFactsOf(s));
-      return out;
+      for (const s of items) if (typeof s.Guid === 'string' && s.Guid) devices.set(s.Guid.toLowerCase(), statisticsFactsOf(s));
+      return { devices, unavailable: null };
     },
 
     stats() {

@@ -12,6 +12,13 @@ export interface MailboxInfo extends UserFacts {
   identity: string;
 }
 
+export interface MailboxStatistics {
+  /** By lower-cased device guid. */
+  devices: Map<string, StatisticsFacts>;
+  /** Why Exchange gave no statistics for this mailbox; null when it did. */
+  unavailable: string | null;
+}
+
 export interface DevicePage {
   pageNumber: number;
   devices: ListingFacts[];
@@ -24,8 +31,12 @@ export interface InventorySource {
   listMailboxesInScope(): Promise<Map<string, MailboxInfo>>;
   /** One mailbox, by name (delta sync, organization scope); null when it no longer exists. */
   getMailbox(name: string): Promise<MailboxInfo | null>;
-  /** Statistics of every partnership of one mailbox, keyed by lower-cased device guid. */
-  statisticsOfMailbox(mailbox: MailboxInfo): Promise<Map<string, StatisticsFacts>>;
+  /**
+   * Statistics of every partnership of one mailbox. A failure that concerns this mailbox
+   * only comes back as `unavailable` (the reason); only errors that must stop the run
+   * (throttling, outages, authentication, cancellation) are thrown.
+   */
+  statisticsOfMailbox(mailbox: MailboxInfo): Promise<MailboxStatistics>;
   /** Whether scoping needs the mailbox directory (groups or filter) rather than the whole organization. */
   scoped: boolean;
   /** Calls made so far, by cmdlet, and retries/throttling, for the run record. */
@@ -44,6 +55,8 @@ export interface StoredDeviceSummary {
   lastSeen?: string;
   removed: boolean;
   stale: boolean;
+  /** Stored without statistics (they failed): a delta sync fetches them again even when the listing is unchanged. */
+  statisticsUnavailable: boolean;
 }
 
 export interface WriteStats {

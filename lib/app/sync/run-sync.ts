@@ -48,7 +48,9 @@ export function summariseRun(run: SyncRun): string {
   const calls = Object.entries(run.callsByCmdlet).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return (
     `${run.kind} sync ${run.runId || '(not run)'}: ${run.outcome} in ${seconds} s; ` +
-    `seen ${c.seen}, new ${c.new}, changed ${c.changed}, unchanged ${c.unchanged}, removed ${c.removed}, stale ${c.stale}, out of scope ${c.outOfScope}; ` +
+    `seen ${c.seen}, new ${c.new}, changed ${c.changed}, unchanged ${c.unchanged}, removed ${c.removed}, stale ${c.stale}, out of scope ${c.outOfScope}` +
+    (run.mailboxesWithoutStatistics ? `, without statistics ${c.statisticsUnavailable} (${run.mailboxesWithoutStatistics.count} mailboxes, e.g. ${run.mailboxesWithoutStatistics.first[0]?.mailbox}: ${run.mailboxesWithoutStatistics.first[0]?.reason})` : '') +
+    `; ` +
     `Exchange calls: ${calls} (${run.pages} pages, ${run.retries} retries, ${run.throttled} throttled); ` +
     `table transactions ${run.transactions} (${run.entitiesWritten} entities)`
   );

@@ -14,13 +14,16 @@
  *
  * Both take the tenant lease first: one connector syncs an organization at a time.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
-import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type StatisticsFacts } from '../../domain/inventory';
-import { nameNewPartnerships } from '../../domain/naming';
+import { listingHashOf, type ListingFacts } from '../../domain/inventory';
 import type { DeviceRecord } from '../../domain/device';
-import { emptyCounts } from '../../domain/sync-run';
-import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
+import type { DevicePage, FullSyncCheckpoint, MailboxInfo, MailboxStatistics, SyncDeps, SyncRun } from './ports';
+import { DoneMailboxes } from './done-mailboxes';
+import { StoredIndex } from './stored-index';
+import { newRunId, SyncSession, withLease } from './session';
+
+export { DoneMailboxes } from './done-mailboxes';
+export { StoredIndex } from './stored-index';
 
 export interface SyncOptions {
   /** Stop cleanly (checkpoint, outcome partial) after this long; a Functions timeout minus a margin. */
@@ -35,316 +38,6 @@ export interface SyncResult {
   run: SyncRun;
   /** Set when another instance holds the tenant lease and this sync did not run. */
   heldBy?: { holder: string; expiresAt: string };
-}
-
-function newRunId(kind: SyncKind, now: Date): string {
-  return `${kind}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-}
-
-/** The mailboxes a full sync has finished, kept as short hashes so a checkpoint stays small. */
-export class DoneMailboxes {
-  /** How many fit in one checkpoint entity; beyond that the rest are simply fetched again. */
-  static readonly MAX_SAVED = 50_000;
-  private readonly hashes = new Set<string>();
-
-  constructor(encoded?: string) {
-    if (!encoded) return;
-    const bytes = Buffer.from(encoded, 'base64');
-    for (let i = 0; i + 6 <= bytes.length; i += 6) this.hashes.add(bytes.subarray(i, i + 6).toString('base64'));
-  }
-
-  private static hash(mailboxKey: string): string {
-    return createHash('sha256').update(mailboxKey).digest().subarray(0, 6).toString('base64');
-  }
-
-  has(mailboxKey: string): boolean {
-    return this.hashes.has(DoneMailboxes.hash(mailboxKey));
-  }
-
-  add(mailboxKey: string): void {
-    this.hashes.add(DoneMailboxes.hash(mailboxKey));
-  }
-
-  get size(): number {
-    return this.hashes.size;
-  }
-
-  encode(): string {
-    const parts: Buffer[] = [];
-    for (const h of this.hashes) {
-      if (parts.length >= DoneMailboxes.MAX_SAVED) break;
-      parts.push(Buffer.from(h, 'base64'));
-    }
-    return Buffer.concat(parts).toString('base64');
-  }
-}
-
-/**
- * Everything a sync keeps in memory about the stored inventory: one small summary per
- * stored partnership (100,000 fit in a few tens of MB), the names taken per mailbox, and
- * the partnerships this run stored for the first time. Partnerships new in this run get
- * no summary: a listing names each partnership once, so only their names matter.
- */
-class StoredIndex {
-  readonly byGuid = new Map<string, StoredDeviceSummary & { seen?: boolean }>();
-  private readonly namesByMailbox = new Map<string, string[]>();
-  private readonly storedThisRun = new Set<string>();
-
-  static async load(deps: SyncDeps): Promise<StoredIndex> {
-    const index = new StoredIndex();
-    // Many records share their first-seen time (the sync that found them): keep one copy.
-    const interned = new Map<string, string>();
-    for await (const s of deps.store.summaries(deps.tenantId)) {
-      let firstSeen = interned.get(s.firstSeen);
-      if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
-      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale });
-      index.addName(s.mailbox, s.name);
-    }
-    return index;
-  }
-
-  addName(mailbox: string, name: string): void {
-    const key = mailbox.toLowerCase();
-    const names = this.namesByMailbox.get(key);
-    if (names) names.push(name);
-    else this.namesByMailbox.set(key, [name]);
-  }
-
-  takenNames(mailbox: string): string[] {
-    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? [];
-  }
-
-  /** Stored this run already: a partnership listed twice is built once. */
-  storedByThisRun(guid: string): boolean {
-    return this.storedThisRun.has(guid);
-  }
-
-  markSeen(guid: string): void {
-    const s = this.byGuid.get(guid);
-    if (s) s.seen = true;
-  }
-
-  /** Records what a written record changed. */
-  written(r: DeviceRecord): void {
-    const s = this.byGuid.get(r.deviceGuid);
-    if (s) {
-      s.contentHash = r.contentHash;
-      s.listingHash = r.listingHash;
-      s.removed = false;
-      s.stale = r.stale;
-    } else {
-      this.storedThisRun.add(r.deviceGuid);
-      this.addName(r.mailbox, r.name);
-    }
-  }
-
-  markRemoved(guids: string[]): void {
-    for (const g of guids) {
-      const s = this.byGuid.get(g);
-      if (s) s.removed = true;
-    }
-  }
-
-  /** The stored inventory as this run leaves it. */
-  counts(): { active: number; removed: number } {
-    let active = this.storedThisRun.size;
-    let removed = 0;
-    for (const s of this.byGuid.values()) {
-      if (s.removed) removed++;
-      else active++;
-    }
-    return { active, removed };
-  }
-
-  /** Stored, not removed, and not seen by this run. */
-  unseen(): string[] {
-    const out: string[] = [];
-    for (const s of this.byGuid.values()) if (!s.removed && !s.seen) out.push(s.deviceGuid);
-    return out;
-  }
-}
-
-/** Shared machinery of one sync invocation: the run record, the lease, writing. */
-class SyncSession {
-  readonly counts = emptyCounts();
-  readonly run: SyncRun;
-  private readonly started = Date.now();
-  private transactions = 0;
-  private entitiesWritten = 0;
-  private mailboxesFetched = 0;
-  private pages = 0;
-  private devices = 0;
-
-  constructor(
-    readonly deps: SyncDeps,
-    readonly index: StoredIndex,
-    kind: SyncKind,
-    runId: string,
-    startedAt: string,
-  ) {
-    this.run = {
-      tenantId: deps.tenantId,
-      runId,
-      kind,
-      startedAt,
-      endedAt: null,
-      outcome: 'running',
-      counts: this.counts,
-      callsByCmdlet: {},
-      retries: 0,
-      throttled: 0,
-      pages: 0,
-      transactions: 0,
-      entitiesWritten: 0,
-      instance: deps.instanceId,
-    };
-  }
-
-  now(): Date {
-    return this.deps.now?.() ?? new Date();
-  }
-
-  elapsedMs(): number {
-    return Date.now() - this.started;
-  }
-
-  async statisticsOf(mailbox: MailboxInfo): Promise<Map<string, StatisticsFacts>> {
-    const stats = await this.deps.source.statisticsOfMailbox(mailbox);
-    this.mailboxesFetched++;
-    return stats;
-  }
-
-  /** Builds the records of one mailbox's partnerships and returns those to write. */
-  build(mailbox: MailboxInfo, devices: ListingFacts[], statistics: Map<string, StatisticsFacts> | undefined): DeviceRecord[] {
-    const now = this.now();
-    devices = devices.filter((d) => !this.index.storedByThisRun(d.deviceGuid.toLowerCase()));
-    const fresh = devices.filter((d) => !this.index.byGuid.has(d.deviceGuid.toLowerCase()));
-    const names = fresh.length
-      ? nameNewPartnerships(mailbox.upn ?? mailbox.name, this.index.takenNames(mailbox.name), fresh.map((d) => ({ deviceGuid: d.deviceGuid.toLowerCase(), deviceType: d.deviceType, firstSyncTime: d.firstSyncTime })))
-      : new Map<string, string>();
-    const out: DeviceRecord[] = [];
-    for (const d of devices) {
-      const guid = d.deviceGuid.toLowerCase();
-      const previous = this.index.byGuid.get(guid) ?? null;
-      const { record, change } = buildRecord({
-        tenantId: this.deps.tenantId,
-        listing: d,
-        statistics: statistics?.get(guid) ?? EMPTY_STATISTICS,
-        user: mailbox,
-        name: names.get(guid) ?? previous?.name ?? d.deviceGuid,
-        previous,
-        now,
-        staleAfterDays: this.deps.staleAfterDays,
-      });
-      if (record.stale) this.counts.stale++;
-      if (change === 'unchanged') {
-        this.counts.unchanged++;
-        continue;
-      }
-      if (change === 'changed') this.counts.changed++;
-      else this.counts.new++; // new, or revived after a removal
-      out.push(record);
-      this.index.written(record);
-    }
-    return out;
-  }
-
-  private inFlight: Promise<void> = Promise.resolve();
-
-  /**
-   * Starts writing `records` while the caller goes on with the next page; at most one
-   * write is in flight, and a failed write surfaces at the next writeBehind or flush.
-   */
-  async writeBehind(records: DeviceRecord[], onWritten?: () => void): Promise<void> {
-    await this.inFlight;
-    const p = this.write(records).then(() => onWritten?.());
-    p.catch(() => undefined); // observed here so it is never an unhandled rejection; flush() still throws it
-    this.inFlight = p;
-  }
-
-  async flush(): Promise<void> {
-    await this.inFlight;
-  }
-
-  async write(records: DeviceRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const w = await this.deps.store.write(records);
-    this.transactions += w.transactions;
-    this.entitiesWritten += w.entities;
-  }
-
-  async markRemoved(guids: string[]): Promise<void> {
-    if (guids.length === 0) return;
-    const w = await this.deps.store.markRemoved(this.deps.tenantId, guids, this.now().toISOString());
-    this.index.markRemoved(guids);
-    this.transactions += w.transactions;
-    this.entitiesWritten += w.entities;
-    this.counts.removed += guids.length;
-  }
-
-  pageDone(devicesInPage: number): void {
-    this.pages++;
-    this.devices += devicesInPage;
-    this.deps.onProgress?.({ pages: this.pages, devices: this.devices, mailboxesFetched: this.mailboxesFetched, elapsedMs: this.elapsedMs() });
-  }
-
-  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
-    const s = this.deps.source.stats();
-    Object.assign(this.run, {
-      outcome,
-      endedAt: outcome === 'running' ? null : this.now().toISOString(),
-      callsByCmdlet: s.callsByCmdlet,
-      retries: s.retries,
-      throttled: s.throttled,
-      pages: s.pages,
-      transactions: this.transactions,
-      entitiesWritten: this.entitiesWritten,
-      ...(outcome === 'succeeded' ? { inventory: this.index.counts() } : {}),
-      ...(error !== undefined ? { error: describeError(error) } : {}),
-    });
-    await this.deps.runs.save(this.run);
-    return this.run;
-  }
-}
-
-/** Keeps the tenant lease alive while a sync runs; release uses the latest renewal. */
-interface LeaseKeeper {
-  readonly lease: Lease;
-  maybeRenew(): Promise<void>;
-}
-
-async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper) => Promise<SyncResult>): Promise<SyncResult> {
-  const ttl = o.leaseTtlMs ?? 5 * 60_000;
-  const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
-  if (!taken.acquired) {
-    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt}`, {
-      tenantId: deps.tenantId,
-      holder: taken.holder,
-      expiresAt: taken.expiresAt,
-    });
-    const now = (deps.now?.() ?? new Date()).toISOString();
-    return {
-      run: { tenantId: deps.tenantId, runId: '', kind, startedAt: now, endedAt: now, outcome: 'skipped', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: deps.instanceId },
-      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt },
-    };
-  }
-  let current = taken.lease;
-  let renewedAt = Date.now();
-  const keeper: LeaseKeeper = {
-    get lease() {
-      return current;
-    },
-    async maybeRenew() {
-      if (Date.now() - renewedAt < ttl / 3) return;
-      current = await deps.state.renewLease(current);
-      renewedAt = Date.now();
-    },
-  };
-  try {
-    return await body(keeper);
-  } finally {
-    await deps.state.releaseLease(current).catch((e) => deps.log.warn('Could not release the sync lease; it expires by itself', { error: describeError(e) }));
-  }
 }
 
 /**
@@ -393,7 +86,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
     // Statistics of a mailbox, fetched once per run: the partnerships not yet listed stay in
     // the map (a mailbox's partnerships can be pages apart); a mailbox whose map runs empty
     // is finished.
-    const statistics = new Map<string, Promise<Map<string, StatisticsFacts>>>();
+    const statistics = new Map<string, Promise<MailboxStatistics>>();
     const extraMailboxes = new Map<string, MailboxInfo | null>();
     const pages = deps.source.listDevices()[Symbol.asyncIterator]();
 
@@ -412,7 +105,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       /** Resolves a page's mailboxes and starts its statistics calls (the client queues them). */
       const prepare = async (page: DevicePage) => {
         const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null }[] = [];
-        const fetches = new Map<string, Promise<Map<string, StatisticsFacts>>>();
+        const fetches = new Map<string, Promise<MailboxStatistics>>();
         for (const d of page.devices) {
           const key = d.mailbox.toLowerCase();
           const mailbox = await mailboxOf(d.mailbox);
@@ -468,8 +161,11 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         for (const [key, g] of byMailbox) {
           const stats = await current.fetches.get(key)!;
           records.push(...session.build(g.mailbox, g.devices, stats));
-          for (const d of g.devices) stats.delete(d.deviceGuid.toLowerCase());
-          if (stats.size === 0) {
+          // A mailbox without statistics is never "finished": kept (not asked again this
+          // run) and left out of the checkpoint, so a resumed run asks again.
+          if (stats.unavailable !== null) continue;
+          for (const d of g.devices) stats.devices.delete(d.deviceGuid.toLowerCase());
+          if (stats.devices.size === 0) {
             completed.push(key);
             statistics.delete(key);
           }
@@ -536,7 +232,8 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         for (const d of page.devices) {
           session.counts.seen++;
           const stored = index.byGuid.get(d.deviceGuid.toLowerCase());
-          if (stored && !stored.removed && stored.listingHash === listingHashOf(d)) {
+          // Stored without statistics: asked again, so a recovered mailbox is rewritten.
+          if (stored && !stored.removed && !stored.statisticsUnavailable && stored.listingHash === listingHashOf(d)) {
             if (directory && !directory.has(d.mailbox.toLowerCase())) session.counts.outOfScope++;
             else {
               session.counts.unchanged++;

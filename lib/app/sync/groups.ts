@@ -1,0 +1,141 @@
+/**
+ * Group scope: the mailboxes that are members of groups, nested groups expanded.
+ * Exchange Online has two member cmdlets and neither expands nesting:
+ * - Get-DistributionGroupMember: distribution and mail-enabled security groups;
+ * - Get-UnifiedGroupLinks -LinkType Members: Microsoft 365 groups (RecipientTypeDetails
+ *   GroupMailbox), which Get-DistributionGroupMember does not know.
+ * A configured group's kind is read with Get-Recipient -Identity; a nested group's kind
+ * comes with the member object (RecipientTypeDetails), so it costs no extra call.
+ * Expansion is breadth first with a cycle guard (group A in B in A is read once) and a
+ * bound on depth and groups read: past the bound the membership would be incomplete, and
+ * an incomplete membership would mark in-scope devices removed (or keep excluded ones),
+ * so the run stops with ScopeGroupsTooLargeError instead of guessing.
+ */
+import { AppError } from '../../errors';
+import { ExoNotFoundError } from '../../exo/errors';
+import type { ExoInvoker, Recipient } from '../../exo/cmdlets';
+import type { Logger } from '../../log';
+import type { MailboxInfo } from './ports';
+
+export const MAX_GROUP_DEPTH = 10;
+export const MAX_GROUPS = 1000;
+
+/** Expansion hit its bound (or a group cannot be expanded): the scope is unknown, the run stops. */
+export class ScopeGroupsError extends AppError {
+  constructor(setting: string, message: string, details: Record<string, unknown> = {}) {
+    super('ScopeGroups', `${setting}: ${message}`, 500, { setting, ...details });
+  }
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+type GroupKind = 'distribution' | 'unified';
+
+/** The group kinds Exchange can list members of; any other type is a member, not a group. */
+function kindOf(recipientTypeDetails: string | null | undefined): GroupKind | 'dynamic' | null {
+  switch (recipientTypeDetails) {
+    case 'GroupMailbox':
+      return 'unified';
+    case 'MailUniversalDistributionGroup':
+    case 'MailUniversalSecurityGroup':
+    case 'MailNonUniversalGroup':
+    case 'RoomList':
+      return 'distribution';
+    case 'DynamicDistributionGroup':
+      return 'dynamic';
+    default:
+      return null;
+  }
+}
+
+/** A member as a mailbox the sync can match: keyed by Name, the prefix of its partnerships' Identity. */
+export function memberInfo(m: Recipient): MailboxInfo | null {
+  const name = str(m.Name);
+  if (!name) return null;
+  // Recipient and member objects carry WindowsLiveID, not UserPrincipalName.
+  const upn = str(m.WindowsLiveID) ?? str((m as { UserPrincipalName?: unknown }).UserPrincipalName);
+  return { name, identity: upn ?? str(m.ExternalDirectoryObjectId) ?? name, upn, displayName: str(m.DisplayName), primarySmtp: str(m.PrimarySmtpAddress) };
+}
+
+/** Every way a recipient may be named (lower case): to match an excluded member however it is found. */
+export function recipientKeys(m: { Name?: unknown; PrimarySmtpAddress?: unknown; WindowsLiveID?: unknown; ExternalDirectoryObjectId?: unknown; Guid?: unknown }): string[] {
+  return [m.Name, m.PrimarySmtpAddress, m.WindowsLiveID, m.ExternalDirectoryObjectId, m.Guid].map(str).filter((v): v is string => v !== null).map((v) => v.toLowerCase());
+}
+
+export interface GroupExpansion {
+  /** Non-group members by lower-cased Name. */
+  members: Map<string, MailboxInfo>;
+  /** Every key (Name, SMTP, WindowsLiveID, object id, Guid) of those members, lower case. */
+  keys: Set<string>;
+  groupsRead: number;
+}
+
+/** The members of `groups` (named as configured in `setting`), nested groups expanded. */
+export async function expandGroups(
+  client: ExoInvoker,
+  setting: string,
+  groups: readonly string[],
+  o: { pageSize?: number; log?: Logger; maxDepth?: number; maxGroups?: number } = {},
+): Promise<GroupExpansion> {
+  const maxDepth = o.maxDepth ?? MAX_GROUP_DEPTH;
+  const maxGroups = o.maxGroups ?? MAX_GROUPS;
+  const out: GroupExpansion = { members: new Map(), keys: new Set(), groupsRead: 0 };
+  const visited = new Set<string>();
+  let level: { identity: string; kind: GroupKind; path: string[] }[] = [];
+
+  for (const g of groups) {
+    let found: Recipient[];
+    try {
+      found = await client.invoke<Recipient>('Get-Recipient', { Identity: g });
+    } catch (e) {
+      if (e instanceof ExoNotFoundError) throw new ScopeGroupsError(setting, `the group "${g}" does not exist in Exchange (Get-Recipient found no recipient of that name, alias or SMTP address)`, { group: g });
+      throw e;
+    }
+    const r = found[0];
+    const kind = kindOf(r?.RecipientTypeDetails);
+    if (!r || kind === null) throw new ScopeGroupsError(setting, `"${g}" is not a group (RecipientTypeDetails ${String(r?.RecipientTypeDetails ?? 'none')})`, { group: g });
+    if (kind === 'dynamic') throw new ScopeGroupsError(setting, `"${g}" is a dynamic distribution group, whose members Exchange computes from a filter: use SCOPE_MODE=filter with that filter instead`, { group: g });
+    const id = str(r.Guid) ?? str(r.Identity) ?? g;
+    if (visited.has(id.toLowerCase())) continue;
+    visited.add(id.toLowerCase());
+    level.push({ identity: id, kind, path: [g] });
+  }
+
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth >= maxDepth) {
+      throw new ScopeGroupsError(setting, `groups are nested more than ${maxDepth} levels deep (e.g. ${level[0].path.join(' > ')}); the membership would be incomplete, so the sync stops: flatten the nesting`, { maxDepth, path: level[0].path });
+    }
+    const nextLevel: typeof level = [];
+    for (const g of level) {
+      if (++out.groupsRead > maxGroups) {
+        throw new ScopeGroupsError(setting, `expanding the groups reads more than ${maxGroups} groups (at ${g.path.join(' > ')}); the membership would be incomplete, so the sync stops: name fewer or flatter groups`, { maxGroups, path: g.path });
+      }
+      const [cmdlet, parameters] =
+        g.kind === 'unified'
+          ? (['Get-UnifiedGroupLinks', { Identity: g.identity, LinkType: 'Members', ResultSize: 'Unlimited' }] as const)
+          : (['Get-DistributionGroupMember', { Identity: g.identity, ResultSize: 'Unlimited' }] as const);
+      for await (const page of client.pages<Recipient>(cmdlet, parameters, { pageSize: o.pageSize })) {
+        for (const m of page.items) {
+          const kind = kindOf(m.RecipientTypeDetails);
+          if (kind === 'dynamic') {
+            o.log?.warn(`${setting}: ${[...g.path, String(m.Name)].join(' > ')} is a dynamic distribution group; its members are not expanded`, { group: m.Name });
+            continue;
+          }
+          if (kind !== null) {
+            const id = str(m.Guid) ?? str(m.Identity) ?? str(m.Name);
+            if (!id || visited.has(id.toLowerCase())) continue; // cycle, or met by another path
+            visited.add(id.toLowerCase());
+            nextLevel.push({ identity: id, kind, path: [...g.path, str(m.Name) ?? id] });
+            continue;
+          }
+          const info = memberInfo(m);
+          if (!info) continue;
+          out.members.set(info.name.toLowerCase(), info);
+          for (const k of recipientKeys(m)) out.keys.add(k);
+        }
+      }
+    }
+    level = nextLevel;
+  }
+  return out;
+}

@@ -61,6 +61,7 @@ export function mailboxView(m: Mailbox): MailboxView {
     blockedDeviceIds: [...m.blockedDeviceIds],
     groups: m.groups.map((g) => g.name),
     devices: m.devices.size,
+    hasActiveSyncDevicePartnership: m.partnershipFlag ?? m.devices.size > 0,
   };
 }
 

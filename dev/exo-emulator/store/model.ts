@@ -80,6 +80,12 @@ export interface Mailbox extends Sequenced {
   policy: MailboxPolicy | null;
   allowedDeviceIds: string[];
   blockedDeviceIds: string[];
+  /**
+   * HasActiveSyncDevicePartnership as Exchange stores it: null follows the partnerships;
+   * true/false is a stale value (reference: the flag can be stale, hence
+   * Set-CASMailbox -RecalculateHasActiveSyncDevicePartnership).
+   */
+  partnershipFlag: boolean | null;
   readonly devices: SeqList<Device>;
   readonly groups: Group[];
 }

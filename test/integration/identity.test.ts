@@ -208,7 +208,7 @@ describe('Token acquisition failures', () => {
     expect(err.message).toContain('AADSTS700016');
   });
 
-  test('When a proxy is configured, then the token request tunnels through it and Entra's refusals still come back as they are (AADSTS7000215)', async () => {
+  test("When a proxy is configured, then the token request tunnels through it and the identity provider's refusals still come back as they are (AADSTS7000215)", async () => {
     const proxy = await startConnectProxy();
     try {
       const through = { httpsProxy: proxy.url, httpProxy: proxy.url, noProxy: [] };

@@ -69,7 +69,7 @@ export const cmdletErrors = {
    * An unknown parameter name. Over REST Exchange does not say "A parameter cannot be
    * found that matches parameter name": it fails to resolve a parameter set and names
    * the parameter at the end (reference). The middle sentence is PowerShell's own
-   * AmbiguousParameterSet text.
+   * AmbiguousParameterSet text (as quoted in github.com/PowerShell/PowerShell/issues/21500).
    */
   unknownParameter: (name: string) =>
     binding(

@@ -1,11 +1,13 @@
 /**
  * Paging as the admin API does it: Prefer odata.maxpagesize, absolute nextLinks POSTed
- * with the same body, single-use expiring skiptokens, and ResultSize truncation warnings.
+ * with the same body and headers, single-use expiring skiptokens, and the "more results"
+ * warning on every page that has a nextLink.
  */
 import { PAGING_EXPIRED_TEXT, TRUNCATED_WARNING } from '../../dev/exo-emulator';
 import { errorDetail, type Harness, readJson, startHarness, SYSTEM_ANCHOR } from './emulator-harness';
 
-const NEXT_LINK_TTL_MS = 400;
+// Long enough for a loaded machine to fetch a page of 1000 devices before its link expires.
+const NEXT_LINK_TTL_MS = 2000;
 let h: Harness;
 
 beforeAll(async () => {
@@ -30,8 +32,9 @@ it('When 5,000 devices are listed at maxpagesize 1000, then five pages come back
   expect(pages[4]['@odata.nextLink']).toBeUndefined();
   for (const p of pages.slice(0, 4)) {
     expect(p['@odata.nextLink']).toMatch(new RegExp(`^${h.emulator.url}/adminapi/beta/${h.tenantId}/InvokeCommand\\?\\$skiptoken=.+`));
-    expect(p['@adminapi.warnings']).toEqual([]);
+    expect(p['@adminapi.warnings']).toEqual([TRUNCATED_WARNING]);
   }
+  expect(pages[4]['@adminapi.warnings']).toEqual([]);
   const calls = h.emulator.control.calls();
   expect(calls.pages).toBe(5);
   expect(calls.continuationPages).toBe(4);
@@ -43,9 +46,11 @@ it('When 5,000 devices are listed at maxpagesize 1000, then five pages come back
   expect(log.every((c) => c.maxPageSize === 1000)).toBe(true);
 });
 
-it('When a page changes X-AnchorMailbox mid-listing, then the emulator counts the mismatch', async () => {
+it('When a page changes X-AnchorMailbox mid-listing, then it is refused like an expired link and the emulator counts the mismatch', async () => {
   const first = await h.ok('Get-MobileDevice', { ResultSize: 'Unlimited' });
-  await h.ok('Get-MobileDevice', { ResultSize: 'Unlimited' }, { url: first['@odata.nextLink'], anchorMailbox: 'UPN:someone@contoso.onmicrosoft.com' });
+  const res = await h.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' }, { url: first['@odata.nextLink'], anchorMailbox: 'UPN:someone@contoso.onmicrosoft.com' });
+  expect(res.status).toBe(400);
+  expect((await readJson(res)).error.message).toBe(PAGING_EXPIRED_TEXT);
   expect(h.emulator.control.calls().anchorMismatches).toBe(1);
 });
 
@@ -63,9 +68,11 @@ it('When a nextLink is used twice, then the second use gets 400 Expired or Inval
   expect((await h.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' }, { url: link })).status).toBe(200);
   const replay = await h.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' }, { url: link });
   expect(replay.status).toBe(400);
+  expect(replay.headers.get('x-exceptiontype')).toBe('System.Exception');
   const body = await readJson(replay);
-  expect(errorDetail(body).text).toBe(PAGING_EXPIRED_TEXT);
   expect(body.error.message).toBe(PAGING_EXPIRED_TEXT);
+  expect(body.error.innererror).toMatchObject({ type: 'System.Exception', message: PAGING_EXPIRED_TEXT });
+  expect(body.error).not.toHaveProperty('details');
 });
 
 it('When a nextLink is used after it expired, then 400 Expired or Invalid pagination request', async () => {
@@ -73,7 +80,7 @@ it('When a nextLink is used after it expired, then 400 Expired or Invalid pagina
   await sleep(NEXT_LINK_TTL_MS + 100);
   const late = await h.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' }, { url: first['@odata.nextLink'] });
   expect(late.status).toBe(400);
-  expect(errorDetail(await readJson(late)).text).toBe(PAGING_EXPIRED_TEXT);
+  expect((await readJson(late)).error.message).toBe(PAGING_EXPIRED_TEXT);
 });
 
 it('When the emulator clock jumps past the expiry, then nextLinks expire too', async () => {
@@ -97,18 +104,18 @@ it('When an unknown skiptoken is sent, then 400', async () => {
   expect(res.status).toBe(400);
 });
 
-it('When Get-MobileDevice runs without ResultSize, then it stops at 1000 with the "more results" warning on the last page', async () => {
+it('When Get-MobileDevice runs without ResultSize, then each page holds its page size and every page with a nextLink carries the warning', async () => {
   const { pages, objects } = await h.listAll('Get-MobileDevice', {}, { maxPageSize: 400 });
-  expect(pages.map((p) => p.value.length)).toEqual([400, 400, 200]);
-  expect(objects).toHaveLength(1000);
-  expect(pages[0]['@adminapi.warnings']).toEqual([]);
-  expect(pages[2]['@adminapi.warnings']).toEqual([TRUNCATED_WARNING]);
+  expect(pages.map((p) => p.value.length)).toEqual([...Array(12).fill(400), 200]);
+  expect(objects).toHaveLength(5000);
+  expect(pages.slice(0, 12).every((p) => p['@odata.nextLink'] && p['@adminapi.warnings'].includes(TRUNCATED_WARNING))).toBe(true);
+  expect(pages[12]['@adminapi.warnings']).toEqual([]);
 });
 
-it('When ResultSize covers every device exactly, then there is no truncation warning', async () => {
+it('When a listing is read to its end with a numeric ResultSize, then only its last page has no warning', async () => {
   const { pages, objects } = await h.listAll('Get-MobileDevice', { ResultSize: 5000 });
   expect(objects).toHaveLength(5000);
-  expect(pages.flatMap((p) => p['@adminapi.warnings'])).toEqual([]);
+  expect(pages.map((p) => p['@adminapi.warnings'])).toEqual([[TRUNCATED_WARNING], [TRUNCATED_WARNING], [TRUNCATED_WARNING], [TRUNCATED_WARNING], []]);
 });
 
 it('When ResultSize is invalid, then 400 naming ResultSize', async () => {
@@ -157,8 +164,16 @@ it('When a filter combines -like, -ne and -and, then it is applied like OPATH', 
   expect(objects.map((o) => o.Guid).sort()).toEqual(expected.map((d) => d.guid).sort());
 });
 
-it('When a filter names a property Exchange does not filter devices on, then 400 invalid filter syntax', async () => {
+it('When a filter names a property Exchange does not filter devices on, then 400 ParsingNonFilterablePropertyException naming it', async () => {
   const res = await h.invoke('Get-MobileDevice', { Filter: "WhenChanged -gt '2024-01-01'" });
+  expect(res.status).toBe(400);
+  const detail = errorDetail(await readJson(res));
+  expect(detail.type).toMatch(/\.ParsingNonFilterablePropertyException$/);
+  expect(detail.text).toContain('"WhenChanged" is not a recognized filterable property');
+});
+
+it('When a filter is not valid OPATH, then 400 invalid filter syntax with the position', async () => {
+  const res = await h.invoke('Get-MobileDevice', { Filter: "DeviceType -eq 'iPhone' -and" });
   expect(res.status).toBe(400);
   const detail = errorDetail(await readJson(res));
   expect(detail.type).toBe('System.Management.Automation.ParameterBindingException');

@@ -133,12 +133,14 @@ describe('errors and headers', () => {
     expect(body.error.innererror.internalexception.type).toBe(detail.type);
   });
 
-  it('When a parameter does not exist, then 400 ParameterBindingException naming it', async () => {
+  it('When a parameter does not exist, then 400 AmbiguousParameterSetException naming it, with an empty error id', async () => {
     const res = await h.invoke('Get-MobileDevice', { Bogus: 1 });
     expect(res.status).toBe(400);
+    expect(res.headers.get('x-exceptiontype')).toBe('AmbiguousParameterSetException');
     const detail = errorDetail(await readJson(res));
-    expect(detail.type).toBe('System.Management.Automation.ParameterBindingException');
-    expect(detail.text).toBe("A parameter cannot be found that matches parameter name 'Bogus'.");
+    expect(detail.id).toBe('');
+    expect(detail.type).toMatch(/\.AmbiguousParameterSetException$/);
+    expect(detail.text).toMatch(/^Parameter set cannot be resolved using the specified named parameters\..* Invalid cmdlet parameters specified\. Bogus$/);
   });
 
   it('When a mandatory parameter is missing, then 400 naming it', async () => {

@@ -5,8 +5,10 @@
  *
  * EXO quirks kept on purpose:
  * - Get-MobileDevice's UserDisplayName is not the user's display name but a canonical
- *   name ending in the mailbox Name (".../contoso.onmicrosoft.com/alex.wilber"); the
- *   user behind a device is the mailbox whose Name is the first segment of Identity.
+ *   name ending in the mailbox Name (".../contoso.onmicrosoft.com/alex.wilber"), cut to
+ *   64 characters (reference), so it rarely holds the whole Name: the user behind a
+ *   device is the mailbox whose Name is everything before `\ExchangeActiveSyncDevices\`
+ *   in its Identity.
  * - Get-MobileDeviceStatistics spells the id `DeviceID` (Get-MobileDevice: `DeviceId`),
  *   `DeviceFriendlyName` and `DevicePhoneNumber`.
  * - Recipient lookups that go through Get-Recipient / Get-DistributionGroupMember carry no
@@ -47,6 +49,9 @@ function organizationId(org: Org): string {
 
 // ---- devices -------------------------------------------------------------------
 
+/** A canonical name cut to 64 characters, as Exchange shows it on partnerships. */
+const userDisplayName = (org: Org, d: Device) => org.canonicalName(d.mailbox.name).slice(0, 64);
+
 export function mobileDeviceObject(org: Org, d: Device): WireObject {
   const identity = org.deviceIdentity(d);
   const o: WireObject = {
@@ -61,7 +66,7 @@ export function mobileDeviceObject(org: Org, d: Device): WireObject {
     DeviceUserAgent: d.deviceUserAgent,
     DeviceModel: d.deviceModel,
     FirstSyncTime: exoDate(d.firstSyncTime),
-    UserDisplayName: org.canonicalName(d.mailbox.name),
+    UserDisplayName: userDisplayName(org, d),
     'DeviceAccessState@data.type': 'Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState',
     DeviceAccessState: d.accessState,
     'DeviceAccessStateReason@data.type': 'Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason',
@@ -164,7 +169,7 @@ export function deviceFilterProperties(org: Org): FilterProperties<Device> {
     FirstSyncTime: { get: (d) => d.firstSyncTime, date: true },
     FriendlyName: { get: (d) => d.friendlyName },
     ProvisioningFlags: { get: (d) => d.provisioningFlags },
-    UserDisplayName: { get: (d) => org.canonicalName(d.mailbox.name) },
+    UserDisplayName: { get: (d) => userDisplayName(org, d) },
   };
 }
 
@@ -289,7 +294,7 @@ export function groupObject(g: Group): WireObject {
   guidProp(o, 'Guid', g.guid);
   o.RecipientType = recipientType(g);
   o.RecipientTypeDetails = g.recipientTypeDetails;
-  o.GroupType = g.recipientTypeDetails === 'MailUniversalDistributionGroup' ? 'Universal' : 'Universal, SecurityEnabled';
+  o.GroupType = g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'Universal, SecurityEnabled' : 'Universal';
   listProp(o, 'Members', g.members.view().map((m) => m.name));
   recipientTail(o, g);
   return o;

@@ -8,7 +8,6 @@ import {
   ExoCancelledError,
   ExoError,
   ExoIncompleteListingError,
-  ExoResponseError,
   ExoThrottledError,
   ExoTransientError,
   classifyExchangeError,
@@ -18,25 +17,13 @@ import {
   requestIdOf,
 } from './errors';
 import { NetworkError, post, type RawResponse } from './http';
+import { readPage, type ExoObject, type ExoPage } from './page';
+
+export { stripAnnotations, type ExoObject, type ExoPage } from './page';
 import { AdaptiveLimiter } from './limiter';
 import { RETRY_RULES, type RetryLimits } from './retry-rules';
 import { agentFor, type ProxySettings } from '../net/proxy';
 import { systemClock, type Clock, type TokenProvider } from './ports';
-
-/** One object as Exchange returns it, annotations (`X@odata.type`, `@odata.*`) removed. */
-export type ExoObject = Record<string, unknown>;
-
-export interface ExoPage<T> {
-  items: T[];
-  /** 1-based. */
-  pageNumber: number;
-  /** `@adminapi.warnings` of this page. */
-  warnings: string[];
-  /** `@adminapi.errors` (non-terminating errors) of this page, as text. */
-  errors: string[];
-  /** Exchange's request id for this page (or the client request id when Exchange gave none). */
-  requestId: string;
-}
 
 export interface ExoClientOptions {
   /** e.g. https://outlook.office365.com, or http://127.0.0.1:<port> for the emulator (plain http only on loopback). */
@@ -145,28 +132,6 @@ interface CallState {
 
 function emptyStats(): ExoCallStats {
   return { calls: 0, callsByCmdlet: {}, requests: 0, pages: 0, items: 0, retries: 0, throttled: 0, waitMs: 0, failures: 0, failuresByCode: {}, concurrencyLimit: 0 };
-}
-
-/** Removes annotation keys (anything containing '@') at every depth; keeps unknown properties. */
-export function stripAnnotations(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripAnnotations);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (!k.includes('@')) out[k] = stripAnnotations(v);
-    return out;
-  }
-  return value;
-}
-
-function nonTerminatingText(entry: unknown): string {
-  if (typeof entry === 'string') return entry;
-  if (entry !== null && typeof entry === 'object') {
-    const o = entry as Record<string, unknown>;
-    for (const k of ['message', 'Message', 'ErrorMessage']) if (typeof o[k] === 'string') return o[k] as string;
-    const exception = o.Exception as Record<string, unknown> | undefined;
-    if (exception && typeof exception.Message === 'string') return exception.Message;
-  }
-  return JSON.stringify(entry);
 }
 
 /**
@@ -289,7 +254,7 @@ export class ExoClient {
         const response = await this.send(call, url);
         pageNumber++;
         this.counters.pages++;
-        const page: ExoPage<T> & { next: URL | null } = this.readPage<T>(call, response, url, pageNumber);
+        const page: ExoPage<T> & { next: URL | null } = readPage<T>(response, { cmdlet: call.cmdlet, requestId: call.lastRequestId ?? call.clientRequestId, url, endpoint: this.endpoint, pageNumber });
         if (remaining !== null) {
           if (page.items.length > remaining) page.items = page.items.slice(0, remaining);
           remaining -= page.items.length;
@@ -475,41 +440,6 @@ export class ExoClient {
     } catch (e) {
       throw new ExoAuthError({ cmdlet: call.cmdlet, reason: `no access token could be acquired from ${this.tokens.describe()}: ${describeError(e)}` }, { cause: e });
     }
-  }
-
-  private readPage<T>(call: CallState, response: RawResponse, url: URL, pageNumber: number): ExoPage<T> & { next: URL | null } {
-    const requestId = call.lastRequestId ?? call.clientRequestId;
-    const empty = { items: [] as T[], pageNumber, warnings: [], errors: [], requestId, next: null };
-    // eslint-disable-next-line no-control-regex
-    const text = response.body.toString('utf8').replace(/^[\s\u0000]+|[\s\u0000]+$/g, '');
-    if (response.status === 204 || text === '') return empty;
-    const bad = (what: string) => new ExoResponseError({ cmdlet: call.cmdlet, httpStatus: response.status, requestId, what });
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw bad(`HTTP ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`);
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the body is not a JSON object');
-    const o = body as Record<string, unknown>;
-    const value = o.value ?? [];
-    if (!Array.isArray(value)) throw bad(`'value' is ${typeof value}, not an array`);
-    const warnings = Array.isArray(o['@adminapi.warnings']) ? (o['@adminapi.warnings'] as unknown[]).map(String) : [];
-    const errors = Array.isArray(o['@adminapi.errors']) ? (o['@adminapi.errors'] as unknown[]).map(nonTerminatingText) : [];
-    let next: URL | null = null;
-    const link = o['@odata.nextLink'];
-    if (link !== undefined && link !== null) {
-      if (typeof link !== 'string') throw bad(`'@odata.nextLink' is ${typeof link}, not a string`);
-      try {
-        next = new URL(link, this.endpoint);
-      } catch {
-        throw bad(`'@odata.nextLink' is not a URL`);
-      }
-      // The nextLink is followed with the bearer token: never to another origin.
-      if (next.origin !== this.endpoint.origin) throw bad(`'@odata.nextLink' points to ${next.origin}, not ${this.endpoint.origin}; refused so the token is not sent there`);
-      if (next.href === url.href) throw bad(`'@odata.nextLink' repeats the page just read`);
-    }
-    return { items: value.map(stripAnnotations) as T[], pageNumber, warnings, errors, requestId, next };
   }
 
   /**

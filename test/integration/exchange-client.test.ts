@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startLocalStack, type LocalStack, EXCHANGE_RESOURCE } from '../../dev/local-stack';
-import { createTokenProvider, type TokenProvider } from '../../lib/auth';
+import { createTenantResolver, createTokenProvider, type TokenProvider } from '../../lib/auth';
 import { ExoClient } from '../../lib/exo/client';
 import { listMobileDevices } from '../../lib/exo/cmdlets';
 import { ExoAuthError, ExoThrottledError, PermissionMissingError } from '../../lib/exo/errors';
@@ -129,5 +129,67 @@ describe('Exchange client against the emulator', () => {
     expect(err).toBeInstanceOf(ExoThrottledError);
     expect(err.attempts).toBe(4);
     expect(stack.emulator.control.calls().throttled).toBe(4);
+  });
+
+  test('When the tenant is configured by a vanity domain, then it is resolved once to its GUID, which goes into the URL and the anchor of every page', async () => {
+    stack.idp.registerTenantDomain('contoso.com', stack.tenantId);
+    const resolve = createTenantResolver({ authorityHost: stack.idp.url, tenant: 'contoso.com', timeoutMs: 5_000 });
+    let resolutions = 0;
+    const tokenProvider = createTokenProvider(
+      { tenantId: 'contoso.com', clientId: stack.clientId, authorityHost: stack.idp.url, resource: EXCHANGE_RESOURCE, credential: { kind: 'secret', secret: stack.clientSecret } },
+      silentLogger,
+    );
+    const c = client(tokenProvider, {
+      tenantId: 'contoso.com',
+      resolveTenantId: () => {
+        resolutions++;
+        return resolve();
+      },
+    });
+
+    // The emulator serves only its GUID and contoso.onmicrosoft.com: a vanity domain in the URL is refused.
+    let devices = 0;
+    for await (const page of listMobileDevices(c)) devices += page.items.length;
+    await c.invoke('Get-ActiveSyncOrganizationSettings');
+
+    expect(devices).toBe(5000);
+    expect(resolutions).toBe(1);
+    const calls = stack.emulator.control.callLog().filter((e) => e.cmdlet === 'Get-MobileDevice');
+    expect(calls.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(calls.map((e) => e.anchorMailbox))).toEqual(new Set([`APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${stack.tenantId}`]));
+    expect(calls.every((e) => e.status === 200)).toBe(true);
+
+    // The same listing with the domain left in the URL and anchor does not get through.
+    const unresolved = client(tokenProvider, { tenantId: 'contoso.com', maxRetries: 0 });
+    await expect(unresolved.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' })).rejects.toThrow();
+  });
+
+  test('When the configured domain is unknown to Entra, then the call fails naming the tenant and nothing reaches Exchange', async () => {
+    const c = client(provider('certificate'), { tenantId: 'nowhere.example', resolveTenantId: createTenantResolver({ authorityHost: stack.idp.url, tenant: 'nowhere.example' }) });
+    await expect(c.invoke('Get-MobileDevice')).rejects.toThrow(/tenant nowhere\.example could not be resolved/);
+    expect(stack.emulator.control.calls().total).toBe(0);
+  });
+
+  test('When every third Get-MobileDeviceStatistics answers HTTP 500, then the read-only calls are retried and every one succeeds', async () => {
+    stack.emulator.control.setFaults({ failEveryK: 3, failStatus: 500, onlyCmdlets: ['Get-MobileDeviceStatistics'] });
+    const c = client(provider('certificate'), { baseBackoffMs: 5 });
+    const mailboxes = stack.emulator.control.listMailboxes().slice(0, 30);
+    const answers = await Promise.all(mailboxes.map((m) => c.invoke('Get-MobileDeviceStatistics', { Mailbox: m.upn })));
+    expect(answers).toHaveLength(30);
+    expect(stack.emulator.control.calls().failed).toBeGreaterThanOrEqual(10);
+    expect(c.stats()).toMatchObject({ failures: 0 });
+    expect(c.stats().retries).toBe(stack.emulator.control.calls().failed);
+  });
+
+  test('When calls are refused with the per-tenant concurrency text, then each refused call is retried, all succeed and the concurrency limit comes down', async () => {
+    stack.emulator.control.setFaults({ throttleEveryK: 4, throttleStatusText: 'concurrency', retryAfterSeconds: 0.1, onlyCmdlets: ['Get-MobileDeviceStatistics'] });
+    const c = client(provider('certificate'), { maxConcurrency: 8 });
+    const mailboxes = stack.emulator.control.listMailboxes().slice(0, 40);
+    const answers = await Promise.all(mailboxes.map((m) => c.invoke('Get-MobileDeviceStatistics', { Mailbox: m.upn })));
+    expect(answers).toHaveLength(40);
+    const stats = c.stats();
+    expect(stats.throttled).toBeGreaterThanOrEqual(10);
+    expect(stats.failures).toBe(0);
+    expect(stats.concurrencyLimit).toBeLessThan(8);
   });
 });

@@ -130,6 +130,9 @@ param scopeGroups string = ''
 @description('SCOPE_RECIPIENT_FILTER: OPATH recipient filter when scopeMode is filter, e.g. Department -eq \'Sales\'.')
 param scopeRecipientFilter string = ''
 
+@description('SCOPE_EXCLUDE_GROUPS: groups (distribution, security or Microsoft 365) separated by ; whose members are out of scope in every scopeMode.')
+param scopeExcludeGroups string = ''
+
 @description('STALE_AFTER_DAYS: devices whose last successful sync is older are flagged stale.')
 @minValue(1)
 @maxValue(3650)
@@ -319,6 +322,7 @@ module functionApp 'modules/function-app.bicep' = {
       SCOPE_MODE: scopeMode
       SCOPE_GROUPS: scopeMode == 'groups' ? scopeGroups : ''
       SCOPE_RECIPIENT_FILTER: scopeMode == 'filter' ? scopeRecipientFilter : ''
+      SCOPE_EXCLUDE_GROUPS: scopeExcludeGroups
       STALE_AFTER_DAYS: string(staleAfterDays)
       API_AUDIENCE: apiAudience
       API_TENANT_ID: apiTenantId

@@ -130,6 +130,9 @@ param scopeGroups string = ''
 @description('SCOPE_RECIPIENT_FILTER: OPATH recipient filter when scopeMode is filter, e.g. Department -eq \'Sales\'.')
 param scopeRecipientFilter string = ''
 
+@description('SCOPE_EXCLUDE_GROUPS: groups (distribution, security or Microsoft 365) separated by ; whose members are out of scope in every scopeMode.')
+param scopeExcludeGroups string = ''
+
 @description('STALE_AFTER_DAYS: devices whose last successful sync is older are flagged stale.')
 @minValue(1)
 @maxValue(3650)
@@ -294,7 +297,9 @@ module functionApp 'modules/function-app.bicep' = {
     // connector's own default applies (lib/config SETTINGS). Not set here on purpose:
     // STORAGE_CONNECTION_STRING (account keys are disabled), EXO_CERTIFICATE_PATH (the
     // certificate comes from Key Vault through EXO_CERTIFICATE) and CONNECTOR_INSTANCE_ID
-    // (each instance's WEBSITE_INSTANCE_ID is the right default).
+    // (each instance's WEBSITE_INSTANCE_ID is the right default), nor the outbound proxy
+    // (CONNECTOR_PROXY_URL, HTTPS_PROXY, HTTP_PROXY, NO_PROXY: set them as app settings
+    // where the network needs one).
     appSettings: {
       EXO_TENANT_ID: exoTenantId
       EXO_AUTH_MODE: exoAuthMode
@@ -319,6 +324,7 @@ module functionApp 'modules/function-app.bicep' = {
       SCOPE_MODE: scopeMode
       SCOPE_GROUPS: scopeMode == 'groups' ? scopeGroups : ''
       SCOPE_RECIPIENT_FILTER: scopeMode == 'filter' ? scopeRecipientFilter : ''
+      SCOPE_EXCLUDE_GROUPS: scopeExcludeGroups
       STALE_AFTER_DAYS: string(staleAfterDays)
       API_AUDIENCE: apiAudience
       API_TENANT_ID: apiTenantId

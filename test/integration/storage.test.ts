@@ -141,7 +141,7 @@ describe('device inventory in Table Storage', () => {
     const hashes = await collect(storage.devices.listHashes(TENANT));
 
     expect(hashes).toHaveLength(3);
-    for (const h of hashes) expect(Object.keys(h).sort()).toEqual(['contentHash', 'deviceGuid', 'firstSeen', 'lastSeen', 'listingHash', 'mailbox', 'name', 'removed', 'stale', 'userUpn']);
+    for (const h of hashes) expect(Object.keys(h).sort()).toEqual(['contentHash', 'deviceGuid', 'firstSeen', 'lastSeen', 'listingHash', 'mailbox', 'name', 'removed', 'stale', 'statisticsUnavailable', 'userUpn']);
     const byGuid = new Map(hashes.map((h) => [h.deviceGuid, h]));
     for (const r of records) {
       expect(byGuid.get(r.deviceGuid)).toEqual({
@@ -155,6 +155,7 @@ describe('device inventory in Table Storage', () => {
         stale: r.stale,
         firstSeen: r.firstSeen,
         lastSeen: r.lastSeen,
+        statisticsUnavailable: r.statisticsUnavailable !== null,
       });
     }
   });

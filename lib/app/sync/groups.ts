@@ -48,6 +48,17 @@ function kindOf(recipientTypeDetails: string | null | undefined): GroupKind | 'd
   }
 }
 
+/** The group types Get-Recipient is asked for (RecipientTypeDetails values). */
+const GROUP_TYPES = ['MailUniversalDistributionGroup', 'MailUniversalSecurityGroup', 'GroupMailbox', 'DynamicDistributionGroup'];
+
+/** Whether a recipient is the one `id` names (Name, alias, display name, an address, a GUID). */
+function namedBy(r: Recipient, id: string): boolean {
+  const want = id.toLowerCase().replace(/^smtp:/, '');
+  const names = [r.Name, r.Alias, r.DisplayName, r.PrimarySmtpAddress, r.Guid, r.ExternalDirectoryObjectId, r.Identity, (r as { DistinguishedName?: unknown }).DistinguishedName];
+  const addresses = (r.EmailAddresses ?? []).map((a) => String(a).replace(/^smtp:/i, ''));
+  return [...names, ...addresses].some((v) => typeof v === 'string' && v.toLowerCase() === want);
+}
+
 /** A member as a mailbox the sync can match: keyed by Name, the prefix of its partnerships' Identity. */
 export function memberInfo(m: Recipient): MailboxInfo | null {
   const name = str(m.Name);
@@ -86,14 +97,19 @@ export async function expandGroups(
   for (const g of groups) {
     let found: Recipient[];
     try {
-      found = await client.invoke<Recipient>('Get-Recipient', { Identity: g });
+      // Get-Recipient leaves Microsoft 365 groups out unless RecipientTypeDetails names
+      // GroupMailbox (cmdlet reference, Get-Recipient description), so the group types are named.
+      found = await client.invoke<Recipient>('Get-Recipient', { Identity: g, RecipientTypeDetails: GROUP_TYPES });
     } catch (e) {
-      if (e instanceof ExoNotFoundError) throw new ScopeGroupsError(setting, `the group "${g}" does not exist in Exchange (Get-Recipient found no recipient of that name, alias or SMTP address)`, { group: g });
-      throw e;
+      if (e instanceof ExoNotFoundError) found = [];
+      else throw e;
     }
-    const r = found[0];
-    const kind = kindOf(r?.RecipientTypeDetails);
-    if (!r || kind === null) throw new ScopeGroupsError(setting, `"${g}" is not a group (RecipientTypeDetails ${String(r?.RecipientTypeDetails ?? 'none')})`, { group: g });
+    // One object that is the group asked for: the reference warns that a null Identity
+    // lists every object, so anything else is not taken for the group.
+    const r = found.length === 1 && namedBy(found[0], g) ? found[0] : undefined;
+    if (!r) throw new ScopeGroupsError(setting, `the group "${g}" does not exist in Exchange (no distribution, security or Microsoft 365 group has that name, alias or SMTP address)`, { group: g, found: found.length });
+    const kind = kindOf(r.RecipientTypeDetails);
+    if (kind === null) throw new ScopeGroupsError(setting, `"${g}" is not a group (RecipientTypeDetails ${String(r.RecipientTypeDetails ?? 'none')})`, { group: g });
     if (kind === 'dynamic') throw new ScopeGroupsError(setting, `"${g}" is a dynamic distribution group, whose members Exchange computes from a filter: use SCOPE_MODE=filter with that filter instead`, { group: g });
     const id = str(r.Guid) ?? str(r.Identity) ?? g;
     if (visited.has(id.toLowerCase())) continue;

@@ -55,6 +55,11 @@ export function createControlHttp(control: EmulatorControl, info: () => Record<s
     },
     addGroupMember: { method: 'POST', description: 'body {group, member} -> group', run: (b) => control.addGroupMember(String(b.group ?? ''), String(b.member ?? '')) },
     listGroups: { method: 'GET', description: '-> groups', run: () => control.listGroups() },
+    setPartnershipFlag: {
+      method: 'POST',
+      description: 'body {mailbox, value: true|false|null}: a stale HasActiveSyncDevicePartnership (null follows the partnerships)',
+      run: (b) => control.setPartnershipFlag(String(b.mailbox ?? ''), (b.value ?? null) as boolean | null),
+    },
     setTenantConcurrencyLimit: {
       method: 'POST',
       description: 'body {limit: n | null, retryAfterSeconds?}: more calls in flight answer 429 with the per-tenant concurrency text',

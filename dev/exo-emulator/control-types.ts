@@ -109,6 +109,11 @@ export interface EmulatorControl {
   /** Adds a direct member (mailbox or group) to a group; loops through nesting are allowed. */
   addGroupMember(group: string, member: string): GroupView;
   listGroups(): GroupView[];
+  /**
+   * Makes a mailbox's HasActiveSyncDevicePartnership stale: it reads `value` whatever its
+   * partnerships (null: follows them again, as after Set-CASMailbox -RecalculateHasActiveSyncDevicePartnership).
+   */
+  setPartnershipFlag(mailbox: string, value: boolean | null): MailboxView;
   /** In process only: runs fn once, just before the next call of that cmdlet is executed (awaited when it returns a promise). */
   onNextCall(cmdletName: string, fn: () => void | Promise<void>): void;
   /**

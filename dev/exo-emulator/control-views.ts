@@ -1,7 +1,9 @@
 /** What the control interface shows of the organisation's objects: camelCase views with ISO times. */
 import type { EmulatorCore } from './core';
-import type { Device, Group, Mailbox } from './store/model';
-import type { DeviceView, GroupKind, GroupView, MailboxView } from './types';
+import { type Device, type Group, groupKind, type Mailbox } from './store/model';
+import type { DeviceView, GroupView, MailboxView } from './types';
+
+export { GROUP_KINDS } from './store/model';
 import { isoOrNull } from './values';
 
 export function deviceView(core: EmulatorCore, d: Device): DeviceView {
@@ -61,17 +63,8 @@ export function mailboxView(m: Mailbox): MailboxView {
     blockedDeviceIds: [...m.blockedDeviceIds],
     groups: m.groups.map((g) => g.name),
     devices: m.devices.size,
+    hasActiveSyncDevicePartnership: m.partnershipFlag ?? m.devices.size > 0,
   };
-}
-
-export const GROUP_KINDS: Record<GroupKind, Group['recipientTypeDetails']> = {
-  distribution: 'MailUniversalDistributionGroup',
-  security: 'MailUniversalSecurityGroup',
-  unified: 'GroupMailbox',
-};
-
-export function groupKind(g: Group): GroupKind {
-  return g.recipientTypeDetails === 'GroupMailbox' ? 'unified' : g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'security' : 'distribution';
 }
 
 export function groupView(g: Group): GroupView {

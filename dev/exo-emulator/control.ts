@@ -169,6 +169,14 @@ export function createControl(core: EmulatorCore): EmulatorControl {
 
     listGroups: () => core.org.groups.view().map(groupView),
 
+    setPartnershipFlag(id: string, value: boolean | null) {
+      const mailbox = typeof id === 'string' ? core.org.findMailbox(id) : undefined;
+      if (!mailbox) throw new NotFoundError(`No mailbox '${id}'.`, { mailbox: id });
+      if (value !== null && typeof value !== 'boolean') throw ValidationError.of('value', 'true, false, or null to follow the partnerships');
+      mailbox.partnershipFlag = value;
+      return mailboxView(mailbox);
+    },
+
     onNextCall(cmdletName: string, fn: () => void | Promise<void>) {
       if (!core.registry.has(String(cmdletName).toLowerCase())) throw ValidationError.of('cmdlet', `'${cmdletName}' is not an emulated cmdlet`);
       if (typeof fn !== 'function') throw ValidationError.of('fn', 'a function to run before the call');

@@ -49,6 +49,8 @@ export async function startExchangeEmulator(o: EmulatorOptions): Promise<Exchang
     invokeCommand: `${core.baseUrl}/adminapi/beta/${o.tenantId}/InvokeCommand`,
     devices: core.org.devices.size,
     mailboxes: core.org.mailboxes.size,
+    groups: core.org.groups.size,
+    tenantConcurrencyLimit: core.tenantConcurrency.limit,
     cmdlets: control.cmdlets(),
   }));
   const server = await startHttpServer({ core, validator, control: controlHttp, port: o.port ?? 0 });

@@ -79,6 +79,11 @@ export interface SeedFixtures {
   spaceNamedMailbox?: { upn: string; mailboxName: string; deviceGuids: string[] };
   /** A mailbox whose Name is neither its alias nor a GUID. */
   nameDiffersFromAlias?: { upn: string; alias: string; mailboxName: string; deviceGuids: string[] };
+  /**
+   * A mailbox with partnerships whose HasActiveSyncDevicePartnership is stale (False):
+   * a directory read filtered on the flag misses it, the device listing does not.
+   */
+  stalePartnershipFlag?: { upn: string; mailboxName: string; deviceGuids: string[] };
   /** Outlook mobile partnership named `Hx§Outlook§<id>` (ClientType Outlook). */
   hxOutlookDeviceGuid?: string;
   /** Outlook mobile partnership named `REST§Outlook§<id>` (ClientType REST). */
@@ -225,6 +230,8 @@ export interface MailboxView {
   blockedDeviceIds: string[];
   groups: string[];
   devices: number;
+  /** What Get-CASMailbox / Get-Recipient report (stale when set so). */
+  hasActiveSyncDevicePartnership: boolean;
 }
 
 export interface NewMailboxInput {

@@ -38,12 +38,25 @@ describe('filters', () => {
     expect(detail.text).toMatch(/^"HasActiveSyncDevicePartnership" is not a recognized filterable property/);
   });
 
-  it.each(['Get-Recipient', 'Get-CASMailbox'])("When %s filters on HasActiveSyncDevicePartnership -eq 'True', then exactly the mailboxes with partnerships come back", async (cmdlet) => {
+  it.each(['Get-Recipient', 'Get-CASMailbox'])("When %s filters on HasActiveSyncDevicePartnership -eq 'True', then the mailboxes whose flag says so come back", async (cmdlet) => {
     h.emulator.control.addMailbox({ alias: 'without.devices' });
-    const expected = h.emulator.control.listMailboxes().filter((m) => m.devices > 0);
+    const expected = h.emulator.control.listMailboxes().filter((m) => m.hasActiveSyncDevicePartnership);
     const { objects } = await h.listAll(cmdlet, { Filter: "HasActiveSyncDevicePartnership -eq 'True'", ResultSize: 'Unlimited' });
     expect(objects.map((o) => o.Guid).sort()).toEqual(expected.map((m) => m.guid).sort());
     expect(expected.length).toBeLessThan(h.emulator.control.listMailboxes().length);
+  });
+
+  it('When a mailbox has a stale HasActiveSyncDevicePartnership, then a filtered directory read misses it while the device listing holds its partnerships, until the flag is recalculated', async () => {
+    const stale = seeded.fixtures.stalePartnershipFlag!;
+    expect(stale.deviceGuids.length).toBeGreaterThan(0);
+    const read = async () => (await h.listAll('Get-Recipient', { Filter: "HasActiveSyncDevicePartnership -eq 'True'", ResultSize: 'Unlimited' })).objects.map((o) => o.WindowsLiveID);
+    expect(await read()).not.toContain(stale.upn);
+    const devices = await h.ok('Get-MobileDevice', { Mailbox: stale.upn });
+    expect(devices.value.map((d) => d.Guid).sort()).toEqual([...stale.deviceGuids].sort());
+    await h.ok('Set-CASMailbox', { Identity: stale.upn, RecalculateHasActiveSyncDevicePartnership: true });
+    expect(await read()).toContain(stale.upn);
+    h.emulator.control.setPartnershipFlag(stale.upn, false);
+    expect((await h.ok('Get-CASMailbox', { Identity: stale.upn })).value[0].HasActiveSyncDevicePartnership).toBe(false);
   });
 
   it.each(['$true', '$false', '$x', '$env:USERNAME'])('When a filter holds the variable %s, then it is refused as containing variables', async (variable) => {

@@ -266,7 +266,7 @@ export function casMailboxObject(org: Org, m: Mailbox): WireObject {
     ActiveSyncMailboxPolicyIsDefaulted: m.policy === null,
     ActiveSyncDebugLogging: false,
     ActiveSyncSuppressReadReceipt: false,
-    HasActiveSyncDevicePartnership: m.devices.size > 0,
+    HasActiveSyncDevicePartnership: org.hasPartnershipFlag(m),
   });
   listProp(o, 'ActiveSyncAllowedDeviceIDs', m.allowedDeviceIds);
   listProp(o, 'ActiveSyncBlockedDeviceIDs', m.blockedDeviceIds);
@@ -336,7 +336,7 @@ export function recipientFilterProperties(org: Org, extra: { activeSync?: boolea
   };
   if (extra.activeSync) {
     props.ActiveSyncEnabled = { get: mb((m) => m.activeSyncEnabled, null) };
-    props.HasActiveSyncDevicePartnership = { get: mb((m) => m.devices.size > 0, null) };
+    props.HasActiveSyncDevicePartnership = { get: mb((m) => org.hasPartnershipFlag(m), null) };
   }
   return props;
 }

@@ -132,6 +132,7 @@ const setCasMailbox: CmdletDef = {
     ActiveSyncMailboxPolicy: { kind: 'string', nullable: true },
     ActiveSyncAllowedDeviceIDs: { kind: 'multiValue' },
     ActiveSyncBlockedDeviceIDs: { kind: 'multiValue' },
+    RecalculateHasActiveSyncDevicePartnership: { kind: 'switch' },
     Confirm: confirmParam,
     DomainController: ignoredParam,
   },
@@ -147,6 +148,7 @@ const setCasMailbox: CmdletDef = {
       if (policy === undefined) throw cmdletErrors.notFound(policyId!);
       mailbox.policy = policy;
     }
+    if (args.bool('RecalculateHasActiveSyncDevicePartnership')) mailbox.partnershipFlag = null;
     const enabled = args.bool('ActiveSyncEnabled');
     if (enabled !== undefined) mailbox.activeSyncEnabled = enabled;
     const allowed = args.multi('ActiveSyncAllowedDeviceIDs');

@@ -3,7 +3,7 @@
  * 100,000 device partnerships fit easily. Exchange's wire shapes are produced from these
  * by cmdlets/projections.ts; the control interface's views by control.ts.
  */
-import type { AccessState, ClientType } from '../types';
+import type { AccessState, ClientType, GroupKind } from '../types';
 import { SeqList, type Sequenced } from './seq-list';
 
 export type { AccessState, ClientType };
@@ -80,6 +80,12 @@ export interface Mailbox extends Sequenced {
   policy: MailboxPolicy | null;
   allowedDeviceIds: string[];
   blockedDeviceIds: string[];
+  /**
+   * HasActiveSyncDevicePartnership as Exchange stores it: null follows the partnerships;
+   * true/false is a stale value (reference: the flag can be stale, hence
+   * Set-CASMailbox -RecalculateHasActiveSyncDevicePartnership).
+   */
+  partnershipFlag: boolean | null;
   readonly devices: SeqList<Device>;
   readonly groups: Group[];
 }
@@ -188,4 +194,14 @@ export interface DeviceInit {
   policyApplicationStatus?: string;
   numberOfFoldersSynced?: number;
   isRemoteWipeSupported?: boolean;
+}
+
+export const GROUP_KINDS: Record<GroupKind, Group['recipientTypeDetails']> = {
+  distribution: 'MailUniversalDistributionGroup',
+  security: 'MailUniversalSecurityGroup',
+  unified: 'GroupMailbox',
+};
+
+export function groupKind(g: Group): GroupKind {
+  return g.recipientTypeDetails === 'GroupMailbox' ? 'unified' : g.recipientTypeDetails === 'MailUniversalSecurityGroup' ? 'security' : 'distribution';
 }

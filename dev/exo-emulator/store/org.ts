@@ -116,6 +116,7 @@ export class Org {
       policy: null,
       allowedDeviceIds: [],
       blockedDeviceIds: [],
+      partnershipFlag: null,
       devices: new SeqList<Device>(),
       groups: [],
     };
@@ -317,6 +318,11 @@ export class Org {
     mailbox.devices.add(device);
     this.devicesByGuid.set(lower(device.guid), device);
     return device;
+  }
+
+  /** HasActiveSyncDevicePartnership as cmdlets report it (possibly stale). */
+  hasPartnershipFlag(m: Mailbox): boolean {
+    return m.partnershipFlag ?? m.devices.size > 0;
   }
 
   removeDevice(d: Device): void {

@@ -19,7 +19,8 @@
  *   Blocked through his ActiveSyncBlockedDeviceIDs (reason Individual);
  * - mailbox 3: Name "<Department>/<First> <Last>" (a '/'); one Hx Outlook device;
  * - mailbox 4: Name "<First> <Last>" (spaces); one REST Outlook device;
- * - mailbox 5: Name "<First><Last>" (neither alias nor GUID); one iPhone.
+ * - mailbox 5: Name "<First><Last>" (neither alias nor GUID); one iPhone;
+ * - mailbox 6 (when it has devices): HasActiveSyncDevicePartnership stale (False).
  * Devices are spread so that each of the first min(mailboxes, devices - 2) mailboxes has
  * at least one; later mailboxes have none. About 5% of other users have an SMTP address
  * that differs from the UPN; ~1.5% of devices are individually blocked, ~1% quarantined
@@ -36,8 +37,7 @@ import { ValidationError } from '../../../lib/errors';
 import type { SeedFixtures, SeedOptions, SeedSummary } from '../types';
 import { DAY, MINUTE } from '../values';
 import { chooseKind, DEPARTMENTS, type DeviceKind, deviceLook, FIRST_NAMES, LAST_NAMES, QUARANTINED_MODEL } from './catalog';
-import type { AccessState, Device, Mailbox } from './model';
-import { groupKind } from '../control-views';
+import { type AccessState, type Device, groupKind, type Mailbox } from './model';
 import { Org } from './org';
 import { defaultPolicySettings } from './policy-settings';
 import { guid, mulberry32, pick, type Rng } from './prng';
@@ -258,6 +258,11 @@ export function seedOrganisation(o: SeedOptions, ctx: { domain: string; vanityDo
     fixtures.nameDiffersFromAlias = { upn: differs.upn, alias: differs.alias, mailboxName: differs.name, deviceGuids: devicesOf(differs) };
     fixtures.hxOutlookDeviceGuid = fixtureGuids.hxOutlookDeviceGuid?.[0];
     fixtures.restOutlookDeviceGuid = fixtureGuids.restOutlookDeviceGuid?.[0];
+    const stale = mailboxes[6];
+    if (stale && stale.devices.size > 0) {
+      stale.partnershipFlag = false;
+      fixtures.stalePartnershipFlag = { upn: stale.upn, mailboxName: stale.name, deviceGuids: devicesOf(stale) };
+    }
   }
 
   return {

@@ -297,7 +297,9 @@ module functionApp 'modules/function-app.bicep' = {
     // connector's own default applies (lib/config SETTINGS). Not set here on purpose:
     // STORAGE_CONNECTION_STRING (account keys are disabled), EXO_CERTIFICATE_PATH (the
     // certificate comes from Key Vault through EXO_CERTIFICATE) and CONNECTOR_INSTANCE_ID
-    // (each instance's WEBSITE_INSTANCE_ID is the right default).
+    // (each instance's WEBSITE_INSTANCE_ID is the right default), nor the outbound proxy
+    // (CONNECTOR_PROXY_URL, HTTPS_PROXY, HTTP_PROXY, NO_PROXY: set them as app settings
+    // where the network needs one).
     appSettings: {
       EXO_TENANT_ID: exoTenantId
       EXO_AUTH_MODE: exoAuthMode

@@ -10,6 +10,7 @@ import { startIdentityProvider, type IdentityProvider } from '../../dev/identity
 import { createTokenProvider, TokenAcquisitionError, type AuthSettings, type CredentialSettings } from '../../lib/auth';
 import { ConfigError } from '../../lib/errors';
 import { memoryLogger, silentLogger } from '../../lib/log';
+import { startConnectProxy } from '../support/connect-proxy';
 
 const exchange = 'https://outlook.office365.com';
 
@@ -205,6 +206,21 @@ describe('Token acquisition failures', () => {
     const err = await failureOf(createTokenProvider(settings({ kind: 'secret', secret }, { clientId: randomUUID() }), silentLogger).getToken());
 
     expect(err.message).toContain('AADSTS700016');
+  });
+
+  test("When a proxy is configured, then the token request tunnels through it and the identity provider's refusals still come back as they are (AADSTS7000215)", async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const through = { httpsProxy: proxy.url, httpProxy: proxy.url, noProxy: [] };
+      const { token } = await createTokenProvider(settings(byCertificate(), { proxy: through }), silentLogger).getToken();
+      expect(decodeJwt(token)).toMatchObject({ aud: exchange, tid: tenantId });
+      expect(proxy.tunnels.get(new URL(idp.url).host)).toBeGreaterThan(0);
+
+      const err = await failureOf(createTokenProvider(settings({ kind: 'secret', secret: 'wrong' }, { proxy: through }), silentLogger).getToken());
+      expect(err.message).toContain('AADSTS7000215');
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('When the tenant does not exist, then token acquisition fails naming AADSTS90002', async () => {

@@ -22,7 +22,9 @@ const ROLE = {
 };
 
 /** Connector settings the template leaves out on purpose (main.bicep says why). */
-const NOT_SET_BY_TEMPLATE = ['STORAGE_CONNECTION_STRING', 'EXO_CERTIFICATE_PATH', 'CONNECTOR_INSTANCE_ID'];
+// The outbound proxy belongs to the network the connector is deployed into, not to the
+// template: whoever needs one sets CONNECTOR_PROXY_URL (or the standard variables) as an app setting.
+const NOT_SET_BY_TEMPLATE = ['STORAGE_CONNECTION_STRING', 'EXO_CERTIFICATE_PATH', 'CONNECTOR_INSTANCE_ID', 'CONNECTOR_PROXY_URL', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
 
 interface RunResult {
   code: number | null;

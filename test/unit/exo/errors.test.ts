@@ -162,9 +162,16 @@ describe('classifyExchangeError', () => {
       code: 'ExoBadParameter',
     },
     {
+      // The body as a live tenant sent it (MicrosoftDocs/office-docs-powershell#7970, #8058): a missing role.
       when: 'a 401 says "User is not allowed to call <cmdlet>"',
       status: 401,
-      body: JSON.stringify({ error: { code: 'Unauthorized', message: 'User is not allowed to call Get-MobileDevice' } }),
+      body: JSON.stringify({
+        error: {
+          code: 'Unauthorized',
+          message: 'User is not allowed to call Get-MobileDevice',
+          innererror: { message: 'User is not allowed to call Get-MobileDevice', type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException' },
+        },
+      }),
       then: PermissionMissingError,
       code: 'PermissionMissing',
     },

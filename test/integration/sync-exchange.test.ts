@@ -112,6 +112,24 @@ describe('the listing and the directory', () => {
     });
   });
 
+  test("When an owner's HasActiveSyncDevicePartnership flag is stale, then organization scope finds it by lookup and filter scope without one", async () => {
+    stack.emulator.control.seed({ devices: 60, mailboxes: 30, seed: 83 });
+    const owner = stack.emulator.control.addMailbox({ alias: `stale.${unique()}`, name: `Stale Flag/${unique()}` });
+    const device = stack.emulator.control.addDevice({ mailbox: owner.upn, deviceType: 'iPhone' });
+    stack.emulator.control.setPartnershipFlag(owner.upn, false);
+
+    const org = await newRuntime();
+    const a = await runFullSync(org.syncDeps());
+    expect(a.run.counts.outOfScope).toBe(0);
+    expect(a.run.callsByCmdlet['Get-Mailbox']).toBeGreaterThanOrEqual(1);
+    expect((await inventory(org)).get(device.guid.toLowerCase())).toMatchObject({ mailbox: owner.name, userUpn: owner.upn });
+
+    // The filter is read without the flag, so the flag's staleness cannot hide an owner.
+    const filtered = await newRuntime({ SCOPE_MODE: 'filter', SCOPE_RECIPIENT_FILTER: `Alias -eq '${owner.alias}'` });
+    await runFullSync(filtered.syncDeps());
+    expect((await inventory(filtered)).get(device.guid.toLowerCase())).toMatchObject({ mailbox: owner.name, userUpn: owner.upn });
+  });
+
   test('When a partnership appears after the directory was read, then its owner is looked up by Name and the device is stored, not dropped', async () => {
     stack.emulator.control.seed({ devices: 60, mailboxes: 30, seed: 73 });
     const late = stack.emulator.control.addMailbox({ alias: `late.${unique()}`, name: `Late Comer/${unique()}` });

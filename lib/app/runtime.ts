@@ -38,12 +38,21 @@ export interface RuntimeOverrides {
 }
 
 export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides = {}): Runtime {
+  // A tenant configured by domain is resolved once to its GUID, which goes into Exchange's
+  // URL and anchor and into the token authority.
+  const resolveTenantId = createTenantResolver({ authorityHost: config.authorityHost, tenant: config.tenantId, agent: agentFor(config.proxy, config.authorityHost), timeoutMs: 10_000 });
   const tokenProvider = createTokenProvider(
-    { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authorityHost, resource: config.exchange.tokenResource, credential: config.credential, proxy: config.proxy },
+    {
+      tenantId: config.tenantId,
+      clientId: config.clientId,
+      authorityHost: config.authorityHost,
+      resource: config.exchange.tokenResource,
+      credential: config.credential,
+      proxy: config.proxy,
+      resolveTenantId,
+    },
     log,
   );
-  // A tenant configured by domain goes into Exchange's URL and anchor as its GUID, resolved once.
-  const resolveTenantId = createTenantResolver({ authorityHost: config.authorityHost, tenant: config.tenantId, agent: agentFor(config.proxy, config.authorityHost), timeoutMs: 10_000 });
   const exo = new ExoClient({
     endpoint: config.exchange.endpoint,
     tenantId: config.tenantId,

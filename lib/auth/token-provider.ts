@@ -28,6 +28,8 @@ export interface AuthSettings {
   /** e.g. https://outlook.office365.com; the scope is resource + '/.default' */
   resource: string;
   credential: CredentialSettings;
+  /** Resolves a tenant configured by domain to its GUID (lib/auth/tenant-discovery.ts); the authority then names the GUID. */
+  resolveTenantId?: () => Promise<string>;
   /** Outbound proxy (from lib/config) for the token requests; NO_PROXY applies to the authority host. */
   proxy?: ProxySettings | null;
 }
@@ -117,7 +119,7 @@ export function createTokenProvider(settings: AuthSettings, log: Logger): TokenP
       return { token: t.token, expiresOn: new Date(t.expiresOnTimestamp) };
     };
   } else {
-    const auth: NodeAuthOptions = { clientId: settings.clientId, authority: `${settings.authorityHost.replace(/\/+$/, '')}/${tenantId}` };
+    const auth: NodeAuthOptions = { clientId: settings.clientId, authority: '' };
     const host = new URL(settings.authorityHost).host;
     // MSAL validates other hosts by instance discovery at login.microsoftonline.com;
     // listing the host as known skips that (needed for the local identity provider).
@@ -131,9 +133,18 @@ export function createTokenProvider(settings: AuthSettings, log: Logger): TokenP
       description = `client secret for app ${settings.clientId} in tenant ${tenantId}`;
     }
     const proxied = proxyFor(settings.proxy, settings.authorityHost) !== null;
-    const msal = new ConfidentialClientApplication({ auth, ...(proxied ? { system: { networkClient: proxiedNetworkClient(agentFor(settings.proxy, settings.authorityHost)) } } : {}) });
+    const system = proxied ? { networkClient: proxiedNetworkClient(agentFor(settings.proxy, settings.authorityHost)) } : undefined;
+    // The authority names the tenant by its GUID once it is known: a certificate's client
+    // assertion is addressed to the token endpoint, which Entra names by the GUID.
+    let msal: ConfidentialClientApplication | undefined;
+    const client = async () => {
+      if (msal) return msal;
+      const tenant = settings.resolveTenantId ? await settings.resolveTenantId() : tenantId;
+      msal ??= new ConfidentialClientApplication({ auth: { ...auth, authority: `${settings.authorityHost.replace(/\/+$/, '')}/${tenant}` }, ...(system ? { system } : {}) });
+      return msal;
+    };
     acquire = async (forceRefresh) => {
-      const r = await msal.acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
+      const r = await (await client()).acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
       if (!r?.accessToken || !r.expiresOn) throw new Error('The identity provider answered without an access token.');
       return { token: r.accessToken, expiresOn: r.expiresOn };
     };

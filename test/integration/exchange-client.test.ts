@@ -9,6 +9,8 @@ import { ExoClient } from '../../lib/exo/client';
 import { listMobileDevices } from '../../lib/exo/cmdlets';
 import { ExoAuthError, ExoThrottledError, PermissionMissingError } from '../../lib/exo/errors';
 import { memoryLogger, silentLogger } from '../../lib/log';
+import { loadConfig } from '../../lib/config';
+import { createRuntime } from '../../lib/app/runtime';
 
 let stack: LocalStack;
 
@@ -162,6 +164,18 @@ describe('Exchange client against the emulator', () => {
     // The same listing with the domain left in the URL and anchor does not get through.
     const unresolved = client(tokenProvider, { tenantId: 'contoso.com', maxRetries: 0 });
     await expect(unresolved.invoke('Get-MobileDevice', { ResultSize: 'Unlimited' })).rejects.toThrow();
+  });
+
+  test('When the connector is configured with a domain as EXO_TENANT_ID, then the runtime\'s Exchange client calls with the resolved GUID', async () => {
+    stack.idp.registerTenantDomain('contoso.com', stack.tenantId);
+    const runtime = createRuntime(loadConfig({ ...stack.settings, EXO_TENANT_ID: 'contoso.com' }), silentLogger);
+    try {
+      await expect(runtime.exo.tenantId()).resolves.toBe(stack.tenantId);
+      await expect(runtime.exo.invoke('Get-ActiveSyncOrganizationSettings')).resolves.toHaveLength(1);
+      expect(stack.emulator.control.callLog().map((e) => e.anchorMailbox)).toEqual([`APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${stack.tenantId}`]);
+    } finally {
+      await runtime.close();
+    }
   });
 
   test('When the configured domain is unknown to Entra, then the call fails naming the tenant and nothing reaches Exchange', async () => {

@@ -74,7 +74,7 @@ async function rawListing(cmdlet: string, runtime: Runtime): Promise<WirePage[]>
 
 describe('the listing and the directory', () => {
   test('When 3,000 devices are listed over several pages each carrying the more-results warning, then the full sync stores every one', async () => {
-    stack.emulator.control.seed({ devices: 3000, mailboxes: 1100, seed: 71 });
+    const seeded = stack.emulator.control.seed({ devices: 3000, mailboxes: 1100, seed: 71 });
     const runtime = await newRuntime({ EXO_PAGE_SIZE: '1000' });
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.outcome).toBe('succeeded');
@@ -90,7 +90,11 @@ describe('the listing and the directory', () => {
     for (const p of pages.slice(0, -1)) expect(p['@adminapi.warnings']).toEqual([expect.stringMatching(/^There are more results available than are currently displayed/)]);
     // The directory was read with Get-Recipient (which can filter on the partnership flag), never Get-Mailbox's refused filter.
     expect(run.callsByCmdlet['Get-Recipient']).toBe(1);
-    expect(run.callsByCmdlet['Get-Mailbox'] ?? 0).toBe(0);
+    // Only the seeded owner whose flag is stale was missing from it: looked up, stored.
+    const stale = seeded.fixtures.stalePartnershipFlag!;
+    expect(run.callsByCmdlet['Get-Mailbox']).toBe(1);
+    const stored = await inventory(runtime);
+    for (const g of stale.deviceGuids) expect(stored.get(g.toLowerCase())).toMatchObject({ mailbox: stale.mailboxName, userUpn: stale.upn });
   });
 
   test("When owners' mailbox Names hold '/', spaces or a GUID, then every device is stored with its user and a name from the UPN", async () => {
@@ -112,6 +116,24 @@ describe('the listing and the directory', () => {
     });
   });
 
+  test("When an owner's HasActiveSyncDevicePartnership flag is stale, then organization scope finds it by lookup and filter scope without one", async () => {
+    stack.emulator.control.seed({ devices: 60, mailboxes: 30, seed: 83 });
+    const owner = stack.emulator.control.addMailbox({ alias: `stale.${unique()}`, name: `Stale Flag/${unique()}` });
+    const device = stack.emulator.control.addDevice({ mailbox: owner.upn, deviceType: 'iPhone' });
+    stack.emulator.control.setPartnershipFlag(owner.upn, false);
+
+    const org = await newRuntime();
+    const a = await runFullSync(org.syncDeps());
+    expect(a.run.counts.outOfScope).toBe(0);
+    expect(a.run.callsByCmdlet['Get-Mailbox']).toBeGreaterThanOrEqual(1);
+    expect((await inventory(org)).get(device.guid.toLowerCase())).toMatchObject({ mailbox: owner.name, userUpn: owner.upn });
+
+    // The filter is read without the flag, so the flag's staleness cannot hide an owner.
+    const filtered = await newRuntime({ SCOPE_MODE: 'filter', SCOPE_RECIPIENT_FILTER: `Alias -eq '${owner.alias}'` });
+    await runFullSync(filtered.syncDeps());
+    expect((await inventory(filtered)).get(device.guid.toLowerCase())).toMatchObject({ mailbox: owner.name, userUpn: owner.upn });
+  });
+
   test('When a partnership appears after the directory was read, then its owner is looked up by Name and the device is stored, not dropped', async () => {
     stack.emulator.control.seed({ devices: 60, mailboxes: 30, seed: 73 });
     const late = stack.emulator.control.addMailbox({ alias: `late.${unique()}`, name: `Late Comer/${unique()}` });
@@ -124,7 +146,8 @@ describe('the listing and the directory', () => {
     const runtime = await newRuntime();
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.counts.outOfScope).toBe(0);
-    expect(run.callsByCmdlet['Get-Mailbox']).toBe(1);
+    // The late owner, and the seeded owner whose flag is stale.
+    expect(run.callsByCmdlet['Get-Mailbox']).toBe(2);
     expect((await inventory(runtime)).get(added!.guid.toLowerCase())).toMatchObject({ mailbox: late.name, userUpn: late.upn, name: `${late.upn.split('@')[0]}_Android` });
   });
 });
@@ -239,7 +262,8 @@ describe('group scope', () => {
     const runtime = await newRuntime({ SCOPE_EXCLUDE_GROUPS: excluded.name });
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.counts.outOfScope).toBe(x.devices);
-    expect(run.callsByCmdlet['Get-Mailbox'] ?? 0).toBe(0); // an excluded owner is not looked up
+    // An excluded owner is not looked up: the one lookup is the seeded owner whose flag is stale.
+    expect(run.callsByCmdlet['Get-Mailbox']).toBe(1);
     const added = stack.emulator.control.addDevice({ mailbox: x.upn, deviceType: 'iPad' });
     await runDeltaSync(runtime.syncDeps());
     const stored = await inventory(runtime);

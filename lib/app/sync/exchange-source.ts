@@ -95,7 +95,10 @@ const STOPS_A_RUN = [ExoThrottledError, ExoTransientError, ExoTimeoutError, ExoA
  * Why one mailbox's statistics are unavailable, or null when the error must stop the run.
  * Anything else Exchange answers about one mailbox (gone since the listing, wrong recipient
  * type, a parameter it refuses, a permission, an answer the client cannot read) concerns
- * that mailbox only: its partnerships are stored from the listing, and the next run asks again.
+ * that mailbox only: its partnerships are stored from the listing, and the next run asks
+ * again. A permission is per mailbox too: an RBAC management scope can keep the app from
+ * some mailboxes only. (Were the role missing for every mailbox, the run record says so:
+ * every mailbox is in mailboxesWithoutStatistics, and the install check names the cmdlet.)
  */
 export function statisticsUnavailableReason(e: unknown): string | null {
   if (!(e instanceof ExoError) || STOPS_A_RUN.some((c) => e instanceof c)) return null;

@@ -134,8 +134,9 @@ export async function expandGroups(
         for (const m of page.items) {
           const kind = kindOf(m.RecipientTypeDetails);
           if (kind === 'dynamic') {
-            o.log?.warn(`${setting}: ${[...g.path, String(m.Name)].join(' > ')} is a dynamic distribution group; its members are not expanded`, { group: m.Name });
-            continue;
+            // Neither member cmdlet expands it: the membership would be incomplete.
+            const path = [...g.path, String(m.Name)];
+            throw new ScopeGroupsError(setting, `${path.join(' > ')} is a dynamic distribution group, whose members these cmdlets cannot list; the membership would be incomplete, so the sync stops: name its filter with SCOPE_MODE=filter or use a static group`, { path });
           }
           if (kind !== null) {
             const id = str(m.Guid) ?? str(m.Identity) ?? str(m.Name);

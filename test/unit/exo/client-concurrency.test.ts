@@ -152,7 +152,8 @@ describe('ExoClient adaptive concurrency', () => {
 
   it('When Rate-Limit-Remaining falls below 10 % of Rate-Limit-Limit, then calls are serialised before any 429', async () => {
     let remaining = 20;
-    peer = await startPeer(() => ({ ...ok([]), delayMs: 20, headers: { 'Rate-Limit-Limit': '1000', 'Rate-Limit-Remaining': String(remaining) } }));
+    // Each answer is held long enough that 8 parallel calls overlap even on a loaded machine.
+    peer = await startPeer(() => ({ ...ok([]), delayMs: 80, headers: { 'Rate-Limit-Limit': '1000', 'Rate-Limit-Remaining': String(remaining) } }));
     const { client } = testClient(peer, { maxConcurrency: 8 });
     await client.invoke('Get-MobileDevice');
     peer.maxInFlight = 0;

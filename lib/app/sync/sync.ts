@@ -20,7 +20,8 @@ import { buildRecord, EMPTY_STATISTICS, listingHashOf, type ListingFacts, type S
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
 import { emptyCounts } from '../../domain/sync-run';
-import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, StoredDeviceSummary, SyncDeps, SyncKind, SyncRun } from './ports';
+import type { DevicePage, FullSyncCheckpoint, Lease, MailboxInfo, SyncDeps, SyncKind, SyncRun } from './ports';
+import { StoredIndex } from './stored-index';
 
 export interface SyncOptions {
   /** Stop cleanly (checkpoint, outcome partial) after this long; a Functions timeout minus a margin. */
@@ -76,91 +77,6 @@ export class DoneMailboxes {
       parts.push(Buffer.from(h, 'base64'));
     }
     return Buffer.concat(parts).toString('base64');
-  }
-}
-
-/**
- * Everything a sync keeps in memory about the stored inventory: one small summary per
- * stored partnership (100,000 fit in a few tens of MB), the names taken per mailbox, and
- * the partnerships this run stored for the first time. Partnerships new in this run get
- * no summary: a listing names each partnership once, so only their names matter.
- */
-class StoredIndex {
-  readonly byGuid = new Map<string, StoredDeviceSummary & { seen?: boolean }>();
-  private readonly namesByMailbox = new Map<string, string[]>();
-  private readonly storedThisRun = new Set<string>();
-
-  static async load(deps: SyncDeps): Promise<StoredIndex> {
-    const index = new StoredIndex();
-    // Many records share their first-seen time (the sync that found them): keep one copy.
-    const interned = new Map<string, string>();
-    for await (const s of deps.store.summaries(deps.tenantId)) {
-      let firstSeen = interned.get(s.firstSeen);
-      if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
-      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale });
-      index.addName(s.mailbox, s.name);
-    }
-    return index;
-  }
-
-  addName(mailbox: string, name: string): void {
-    const key = mailbox.toLowerCase();
-    const names = this.namesByMailbox.get(key);
-    if (names) names.push(name);
-    else this.namesByMailbox.set(key, [name]);
-  }
-
-  takenNames(mailbox: string): string[] {
-    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? [];
-  }
-
-  /** Stored this run already: a partnership listed twice is built once. */
-  storedByThisRun(guid: string): boolean {
-    return this.storedThisRun.has(guid);
-  }
-
-  markSeen(guid: string): void {
-    const s = this.byGuid.get(guid);
-    if (s) s.seen = true;
-  }
-
-  /** Records what a written record changed. */
-  written(r: DeviceRecord): void {
-    const s = this.byGuid.get(r.deviceGuid);
-    if (s) {
-      s.contentHash = r.contentHash;
-      s.listingHash = r.listingHash;
-      s.removed = false;
-      s.stale = r.stale;
-    } else {
-      this.storedThisRun.add(r.deviceGuid);
-      this.addName(r.mailbox, r.name);
-    }
-  }
-
-  markRemoved(guids: string[]): void {
-    for (const g of guids) {
-      const s = this.byGuid.get(g);
-      if (s) s.removed = true;
-    }
-  }
-
-  /** The stored inventory as this run leaves it. */
-  counts(): { active: number; removed: number } {
-    let active = this.storedThisRun.size;
-    let removed = 0;
-    for (const s of this.byGuid.values()) {
-      if (s.removed) removed++;
-      else active++;
-    }
-    return { active, removed };
-  }
-
-  /** Stored, not removed, and not seen by this run. */
-  unseen(): string[] {
-    const out: string[] = [];
-    for (const s of this.byGuid.values()) if (!s.removed && !s.seen) out.push(s.deviceGuid);
-    return out;
   }
 }
 
@@ -268,6 +184,7 @@ class SyncSession {
 
   async write(records: DeviceRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await this.index.beforeWrite(this.deps);
     const w = await this.deps.store.write(records);
     this.transactions += w.transactions;
     this.entitiesWritten += w.entities;
@@ -275,6 +192,7 @@ class SyncSession {
 
   async markRemoved(guids: string[]): Promise<void> {
     if (guids.length === 0) return;
+    await this.index.beforeWrite(this.deps);
     const w = await this.deps.store.markRemoved(this.deps.tenantId, guids, this.now().toISOString());
     this.index.markRemoved(guids);
     this.transactions += w.transactions;
@@ -488,6 +406,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         if (lastOfInvocation) {
           await session.flush();
           await saveCheckpoint();
+          await index.saveSnapshot(deps, runId);
           deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
           return { run: await session.saveRun('partial') };
         }
@@ -497,6 +416,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
       await session.markRemoved(index.unseen());
       await deps.state.clearCheckpoint(deps.tenantId, 'full');
+      await index.saveSnapshot(deps, runId);
       const run = await session.saveRun('succeeded');
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };
@@ -564,6 +484,7 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         await renewer.maybeRenew();
       }
       await session.flush();
+      await index.saveSnapshot(deps, runId);
       const run = await session.saveRun('succeeded');
       deps.log.info(`Delta sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };

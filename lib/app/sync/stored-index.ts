@@ -1,0 +1,163 @@
+/**
+ * Everything a sync keeps in memory about the stored inventory: one small summary per
+ * stored partnership (100,000 fit in a few tens of MB), the names taken per mailbox, and
+ * the partnerships this run stored for the first time. Partnerships new in this run get
+ * no entry in `byGuid`: a listing names each partnership once, so only their names matter
+ * to the run (their summaries are kept aside for the snapshot).
+ *
+ * Loading: from the inventory snapshot when it is current (a few large reads), else from
+ * the device table (one read per stored device; most of a no-change delta's time at
+ * 100,000 devices). Keeping the snapshot current: the first device write of a run
+ * invalidates it (beforeWrite), and the run saves a new one after its last write
+ * (saveSnapshot), conditional on nobody having invalidated it since. A run that fails
+ * leaves it invalid, so the next run reads the table: never a wrong index.
+ */
+import { randomBytes } from 'node:crypto';
+import { describeError } from '../../errors';
+import type { DeviceRecord } from '../../domain/device';
+import type { StoredDeviceSummary, SyncDeps } from './ports';
+
+type Summary = StoredDeviceSummary & { seen?: boolean };
+
+/** The record's statistics flag once SYNC's DeviceRecord carries it (a reason string, or null). */
+function statisticsUnavailableOf(r: object): { statisticsUnavailable?: boolean } {
+  const v = (r as { statisticsUnavailable?: unknown }).statisticsUnavailable;
+  return v === undefined ? {} : { statisticsUnavailable: typeof v === 'string' ? v.length > 0 : v === true };
+}
+
+export class StoredIndex {
+  readonly byGuid = new Map<string, Summary>();
+  private readonly namesByMailbox = new Map<string, string[]>();
+  private readonly storedThisRun = new Set<string>();
+  /** Summaries of the partnerships this run stored first: only for the snapshot. */
+  private readonly fresh = new Map<string, StoredDeviceSummary>();
+  /** Where this index was read from. */
+  source: 'snapshot' | 'table' = 'table';
+  /** The snapshot head's version this run may replace (see lib/storage/inventory-snapshot.ts). */
+  private token: string | null = null;
+  private invalidation: Promise<void> | null = null;
+
+  static async load(deps: SyncDeps): Promise<StoredIndex> {
+    const index = new StoredIndex();
+    // Many records share their first-seen time (the sync that found them): keep one copy.
+    const interned = new Map<string, string>();
+    const add = (s: StoredDeviceSummary) => {
+      let firstSeen = interned.get(s.firstSeen);
+      if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
+      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale, ...statisticsUnavailableOf(s) });
+      index.addName(s.mailbox, s.name);
+    };
+    const snapshot = deps.store.snapshot;
+    if (snapshot) {
+      try {
+        // Read before the table, so a write between the two is seen as a changed token.
+        const loaded = await snapshot.load(deps.tenantId);
+        index.token = loaded.token;
+        if (loaded.summaries) {
+          for (const s of loaded.summaries) add(s);
+          index.source = 'snapshot';
+          deps.log.info(`Stored inventory loaded from its snapshot (${index.byGuid.size} partnerships, ${loaded.parts} parts)`, { tenantId: deps.tenantId });
+          return index;
+        }
+        deps.log.info(`Stored inventory read from the device table: ${loaded.reason ?? 'no usable snapshot'}`, { tenantId: deps.tenantId });
+      } catch (e) {
+        // token stays null: a later save then only succeeds if there is no snapshot head at all.
+        deps.log.warn(`Could not read the inventory snapshot; reading the device table: ${describeError(e)}`, { tenantId: deps.tenantId });
+      }
+    }
+    for await (const s of deps.store.summaries(deps.tenantId)) add(s);
+    return index;
+  }
+
+  /** Before every device write of the run; only the first one does anything (invalidates the snapshot). */
+  async beforeWrite(deps: SyncDeps): Promise<void> {
+    const snapshot = deps.store.snapshot;
+    if (!snapshot) return;
+    // A failure here fails the write too: writing behind a still-valid snapshot would make it wrong.
+    this.invalidation ??= snapshot.invalidate(deps.tenantId).then((token) => {
+      this.token = token;
+    });
+    await this.invalidation;
+  }
+
+  /** After the run's last write: the stored inventory as this run leaves it, as the new snapshot. */
+  async saveSnapshot(deps: SyncDeps, runId: string): Promise<void> {
+    const snapshot = deps.store.snapshot;
+    if (!snapshot) return;
+    // Loaded from a valid snapshot and nothing written: that snapshot is still exact.
+    if (this.source === 'snapshot' && !this.invalidation) return;
+    const generation = `${runId}.${randomBytes(3).toString('hex')}`;
+    try {
+      const r = await snapshot.save(deps.tenantId, generation, this.summaries(), this.token);
+      if (r.saved) deps.log.info(`Inventory snapshot ${generation} saved (${this.byGuid.size + this.fresh.size} partnerships, ${r.parts} parts)`, { tenantId: deps.tenantId });
+      else deps.log.warn(`Inventory snapshot not saved: ${r.reason}; the next sync reads the device table`, { tenantId: deps.tenantId });
+    } catch (e) {
+      // The sync itself succeeded; without a snapshot the next one only reads more.
+      deps.log.warn(`Inventory snapshot not saved: ${describeError(e)}; the next sync reads the device table`, { tenantId: deps.tenantId });
+    }
+  }
+
+  private *summaries(): Iterable<StoredDeviceSummary> {
+    yield* this.byGuid.values();
+    yield* this.fresh.values();
+  }
+
+  addName(mailbox: string, name: string): void {
+    const key = mailbox.toLowerCase();
+    const names = this.namesByMailbox.get(key);
+    if (names) names.push(name);
+    else this.namesByMailbox.set(key, [name]);
+  }
+
+  takenNames(mailbox: string): string[] {
+    return this.namesByMailbox.get(mailbox.toLowerCase()) ?? [];
+  }
+
+  /** Stored this run already: a partnership listed twice is built once. */
+  storedByThisRun(guid: string): boolean {
+    return this.storedThisRun.has(guid);
+  }
+
+  markSeen(guid: string): void {
+    const s = this.byGuid.get(guid);
+    if (s) s.seen = true;
+  }
+
+  /** Records what a written record changed. */
+  written(r: DeviceRecord): void {
+    const s = this.byGuid.get(r.deviceGuid);
+    if (s) {
+      // Everything the snapshot keeps follows the record, so the snapshot equals the table.
+      Object.assign(s, { mailbox: r.mailbox, name: r.name, firstSeen: r.firstSeen, contentHash: r.contentHash, listingHash: r.listingHash, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
+    } else {
+      this.storedThisRun.add(r.deviceGuid);
+      this.addName(r.mailbox, r.name);
+      this.fresh.set(r.deviceGuid, { deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
+    }
+  }
+
+  markRemoved(guids: string[]): void {
+    for (const g of guids) {
+      const s = this.byGuid.get(g) ?? this.fresh.get(g);
+      if (s) s.removed = true;
+    }
+  }
+
+  /** The stored inventory as this run leaves it. */
+  counts(): { active: number; removed: number } {
+    let active = this.storedThisRun.size;
+    let removed = 0;
+    for (const s of this.byGuid.values()) {
+      if (s.removed) removed++;
+      else active++;
+    }
+    return { active, removed };
+  }
+
+  /** Stored, not removed, and not seen by this run. */
+  unseen(): string[] {
+    const out: string[] = [];
+    for (const s of this.byGuid.values()) if (!s.removed && !s.seen) out.push(s.deviceGuid);
+    return out;
+  }
+}

@@ -4,7 +4,7 @@
  * whenever the snapshot is missing, partial or older than the table. Real emulator,
  * identity provider and Azurite.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
@@ -148,4 +148,30 @@ test('When a delta sync fails after writing some devices, then its snapshot is l
   const { run, entitiesRead } = await delta(runtime);
   expect(entitiesRead).toBeGreaterThanOrEqual(3000);
   expect(run.counts).toMatchObject({ seen: 3000, changed: 0, new: 0 });
+});
+
+test('When a snapshot is larger than one entity, then it is saved in several parts and reads back equal', async () => {
+  const runtime = await newRuntime();
+  const summaries = Array.from({ length: 30_000 }, (_, i) => ({
+    deviceGuid: randomUUID(),
+    mailbox: i % 7 === 0 ? `Sales/EMEA user ${i}` : randomUUID(),
+    name: `user${i}_iPhone`,
+    contentHash: randomBytes(20).toString('base64url').slice(0, 27),
+    listingHash: randomBytes(20).toString('base64url').slice(0, 27),
+    firstSeen: i % 2 ? '2026-01-01T00:00:00.000Z' : '2026-02-01T00:00:00.000Z',
+    removed: i % 11 === 0,
+    stale: i % 13 === 0,
+    statisticsUnavailable: i % 17 === 0,
+  }));
+  const saved = await runtime.storage.snapshots.save(stack.tenantId, 'g1', summaries, null);
+  expect(saved).toMatchObject({ saved: true });
+  expect(saved.parts).toBeGreaterThan(1);
+  const loaded = await runtime.storage.snapshots.load(stack.tenantId);
+  expect(loaded.parts).toBe(saved.parts);
+  expect(loaded.summaries).toEqual(summaries);
+
+  // A second save with a stale token is refused and the first snapshot stays whole.
+  const refused = await runtime.storage.snapshots.save(stack.tenantId, 'g2', summaries.slice(0, 10), null);
+  expect(refused.saved).toBe(false);
+  expect((await runtime.storage.snapshots.load(stack.tenantId)).summaries).toHaveLength(30_000);
 });

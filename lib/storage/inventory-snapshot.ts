@@ -7,7 +7,10 @@
  * - `snapshot` (the head): `state` = 'valid' with the generation, part count, device
  *   count, byte count and SHA-256 of the data; or `state` = 'invalid'.
  * - `snapshot:<generation>:<nnnn>`: the parts, each holding up to PROPS_PER_PART binary
- *   properties of BYTES_PER_PROP bytes of deflated JSON.
+ *   properties of BYTES_PER_PROP bytes of the data: segments of ROWS_PER_SEGMENT rows,
+ *   each a deflated JSON array with a 4-byte length before it. Segments let a sync add
+ *   the rows of the devices it stores first as it goes (SnapshotRows), holding them
+ *   compressed (about 100 bytes a device) instead of as objects.
  *
  * It is only ever used when it provably matches the device table:
  * - A reader takes the head's ETag (the token) BEFORE it reads anything else; a snapshot
@@ -46,7 +49,7 @@ export interface SnapshotLoad {
   /** The head's ETag as read before anything else; null when there is no head. */
   token: string | null;
   /** The summaries, or null when the snapshot cannot be trusted (see `reason`). */
-  summaries: SnapshotSummary[] | null;
+  summaries: (SnapshotSummary & { statisticsUnavailable: boolean })[] | null;
   reason?: string;
   /** Parts read (for the logs and the bench). */
   parts: number;
@@ -61,7 +64,14 @@ export interface InventorySnapshotRepository {
    * `expectedToken` (null: there must be no head). Returns false (and leaves the head as
    * it is) when someone changed the head since.
    */
-  save(tenantId: string, generation: string, summaries: Iterable<SnapshotSummary>, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
+  save(tenantId: string, generation: string, rows: SnapshotRows, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
+  /** An empty set of rows to fill (in any order, each device once) and save. */
+  rows(): SnapshotRows;
+}
+
+/** The rows of a snapshot being built, compressed as they come. */
+export interface SnapshotRows {
+  add(s: SnapshotSummary): void;
 }
 
 const HEAD = 'snapshot';
@@ -75,6 +85,7 @@ const BYTES_PER_PROP = 64_000;
 const PROPS_PER_PART = 10;
 const BYTES_PER_PART = BYTES_PER_PROP * PROPS_PER_PART;
 const FORMAT = 1;
+const ROWS_PER_SEGMENT = 2000;
 const REMOVED = 1;
 const STALE = 2;
 const STATISTICS_UNAVAILABLE = 4;
@@ -82,35 +93,47 @@ const STATISTICS_UNAVAILABLE = 4;
 const partKey = (generation: string, i: number) => `${PART_PREFIX}${generation}:${String(i).padStart(4, '0')}`;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
-/** One JSON array of rows; firstSeen values repeat (one per sync that found devices), so they are listed once. */
-function encode(summaries: Iterable<SnapshotSummary>): { data: Buffer; devices: number } {
-  const times = new Map<string, number>();
-  const rows: string[] = [];
-  for (const s of summaries) {
-    let t = times.get(s.firstSeen);
-    if (t === undefined) times.set(s.firstSeen, (t = times.size));
+/** Rows as [guid, mailbox, name, contentHash, listingHash, firstSeen, flags]; repeated firstSeen values cost deflate next to nothing. */
+class SnapshotEncoder implements SnapshotRows {
+  private pending: string[] = [];
+  private readonly segments: Buffer[] = [];
+  devices = 0;
+
+  add(s: SnapshotSummary): void {
     const flags = (s.removed ? REMOVED : 0) | (s.stale ? STALE : 0) | (s.statisticsUnavailable ? STATISTICS_UNAVAILABLE : 0);
-    rows.push(JSON.stringify([s.deviceGuid, s.mailbox, s.name, s.contentHash, s.listingHash, t, flags]));
+    this.pending.push(JSON.stringify([s.deviceGuid, s.mailbox, s.name, s.contentHash, s.listingHash, s.firstSeen, flags]));
+    this.devices++;
+    if (this.pending.length >= ROWS_PER_SEGMENT) this.flush();
   }
-  const json = `{"format":${FORMAT},"firstSeen":${JSON.stringify([...times.keys()])},"rows":[${rows.join(',')}]}`;
-  // Level 1: the data is mostly guids and hashes, which higher levels barely shrink further.
-  return { data: deflateRawSync(Buffer.from(json, 'utf8'), { level: 1 }), devices: rows.length };
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    // Level 1: the data is mostly guids and hashes, which higher levels barely shrink further.
+    const segment = deflateRawSync(Buffer.from(`[${this.pending.join(',')}]`, 'utf8'), { level: 1 });
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(segment.length);
+    this.segments.push(length, segment);
+    this.pending = [];
+  }
+
+  finish(): Buffer {
+    this.flush();
+    return Buffer.concat(this.segments);
+  }
 }
 
-function decode(data: Buffer): SnapshotSummary[] {
-  const parsed = JSON.parse(inflateRawSync(data).toString('utf8')) as { format: number; firstSeen: string[]; rows: [string, string, string, string, string, number, number][] };
-  if (parsed.format !== FORMAT) throw new Error(`snapshot format ${parsed.format} is not ${FORMAT}`);
-  return parsed.rows.map(([deviceGuid, mailbox, name, contentHash, listingHash, t, flags]) => ({
-    deviceGuid,
-    mailbox,
-    name,
-    contentHash,
-    listingHash,
-    firstSeen: parsed.firstSeen[t]!,
-    removed: (flags & REMOVED) !== 0,
-    stale: (flags & STALE) !== 0,
-    statisticsUnavailable: (flags & STATISTICS_UNAVAILABLE) !== 0,
-  }));
+function decode(data: Buffer): (SnapshotSummary & { statisticsUnavailable: boolean })[] {
+  const out: (SnapshotSummary & { statisticsUnavailable: boolean })[] = [];
+  for (let at = 0; at < data.length; ) {
+    if (at + 4 > data.length) throw new Error('truncated segment');
+    const length = data.readUInt32BE(at);
+    const rows = JSON.parse(inflateRawSync(data.subarray(at + 4, at + 4 + length)).toString('utf8')) as [string, string, string, string, string, string, number][];
+    at += 4 + length;
+    for (const [deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, flags] of rows) {
+      out.push({ deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, removed: (flags & REMOVED) !== 0, stale: (flags & STALE) !== 0, statisticsUnavailable: (flags & STATISTICS_UNAVAILABLE) !== 0 });
+    }
+  }
+  return out;
 }
 
 export function createInventorySnapshotRepository(client: TableClient, o: { concurrency?: number } = {}): InventorySnapshotRepository {
@@ -176,7 +199,7 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
       if (missing > 0) return { token, summaries: null, reason: `${missing} of ${parts} snapshot parts missing`, parts };
       const data = Buffer.concat(chunks);
       if (data.length !== Number(head.bytes) || sha256(data) !== head.sha256) return { token, summaries: null, reason: 'snapshot parts do not match its checksum', parts };
-      let summaries: SnapshotSummary[];
+      let summaries: (SnapshotSummary & { statisticsUnavailable: boolean })[];
       try {
         summaries = decode(data);
       } catch (e) {
@@ -193,10 +216,16 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
       return res.etag ?? '';
     },
 
-    async save(tenantId, generation, summaries, expectedToken) {
+    rows() {
+      return new SnapshotEncoder();
+    },
+
+    async save(tenantId, generation, rows, expectedToken) {
       const tenant = tenantKey(tenantId);
       idKey('generation', generation);
-      const { data, devices } = encode(summaries);
+      if (!(rows instanceof SnapshotEncoder)) throw new TypeError('snapshot rows must come from rows()');
+      const devices = rows.devices;
+      const data = rows.finish();
       const parts = Math.max(1, Math.ceil(data.length / BYTES_PER_PART));
       await forEachConcurrent(
         Array.from({ length: parts }, (_, i) => i),

@@ -163,7 +163,12 @@ test('When a snapshot is larger than one entity, then it is saved in several par
     stale: i % 13 === 0,
     statisticsUnavailable: i % 17 === 0,
   }));
-  const saved = await runtime.storage.snapshots.save(stack.tenantId, 'g1', summaries, null);
+  const rowsOf = (list: typeof summaries) => {
+    const rows = runtime.storage.snapshots.rows();
+    for (const x of list) rows.add(x);
+    return rows;
+  };
+  const saved = await runtime.storage.snapshots.save(stack.tenantId, 'g1', rowsOf(summaries), null);
   expect(saved).toMatchObject({ saved: true });
   expect(saved.parts).toBeGreaterThan(1);
   const loaded = await runtime.storage.snapshots.load(stack.tenantId);
@@ -171,7 +176,7 @@ test('When a snapshot is larger than one entity, then it is saved in several par
   expect(loaded.summaries).toEqual(summaries);
 
   // A second save with a stale token is refused and the first snapshot stays whole.
-  const refused = await runtime.storage.snapshots.save(stack.tenantId, 'g2', summaries.slice(0, 10), null);
+  const refused = await runtime.storage.snapshots.save(stack.tenantId, 'g2', rowsOf(summaries.slice(0, 10)), null);
   expect(refused.saved).toBe(false);
   expect((await runtime.storage.snapshots.load(stack.tenantId)).summaries).toHaveLength(30_000);
 });

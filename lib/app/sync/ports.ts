@@ -65,8 +65,10 @@ export interface InventorySnapshotStore {
   load(tenantId: string): Promise<{ token: string | null; summaries: StoredDeviceSummary[] | null; reason?: string; parts: number }>;
   /** Marks the snapshot invalid (before a run's first device write); returns the new token. */
   invalidate(tenantId: string): Promise<string>;
-  /** Saves the summaries as the valid snapshot unless the head moved past `expectedToken`. */
-  save(tenantId: string, generation: string, summaries: Iterable<StoredDeviceSummary>, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
+  /** Rows for a new snapshot, compressed as they are added (each device once, any order). */
+  rows(): { add(s: StoredDeviceSummary): void };
+  /** Saves the rows as the valid snapshot unless the head moved past `expectedToken`. */
+  save(tenantId: string, generation: string, rows: { add(s: StoredDeviceSummary): void }, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
 }
 
 export interface Lease {

@@ -3,7 +3,7 @@
  * stored partnership (100,000 fit in a few tens of MB), the names taken per mailbox, and
  * the partnerships this run stored for the first time. Partnerships new in this run get
  * no entry in `byGuid`: a listing names each partnership once, so only their names matter
- * to the run (their summaries are kept aside for the snapshot).
+ * to the run (their summaries go straight into the next snapshot's compressed rows).
  *
  * Loading: from the inventory snapshot when it is current (a few large reads), else from
  * the device table (one read per stored device; most of a no-change delta's time at
@@ -29,8 +29,8 @@ export class StoredIndex {
   readonly byGuid = new Map<string, Summary>();
   private readonly namesByMailbox = new Map<string, string[]>();
   private readonly storedThisRun = new Set<string>();
-  /** Summaries of the partnerships this run stored first: only for the snapshot. */
-  private readonly fresh = new Map<string, StoredDeviceSummary>();
+  /** The next snapshot's rows of the partnerships this run stored first (null: no snapshot store). */
+  private fresh: { add(s: StoredDeviceSummary): void } | null = null;
   /** Where this index was read from. */
   source: 'snapshot' | 'table' = 'table';
   /** The snapshot head's version this run may replace (see lib/storage/inventory-snapshot.ts). */
@@ -49,6 +49,7 @@ export class StoredIndex {
     };
     const snapshot = deps.store.snapshot;
     if (snapshot) {
+      index.fresh = snapshot.rows();
       try {
         // Read before the table, so a write between the two is seen as a changed token.
         const loaded = await snapshot.load(deps.tenantId);
@@ -88,18 +89,16 @@ export class StoredIndex {
     if (this.source === 'snapshot' && !this.invalidation) return;
     const generation = `${runId}.${randomBytes(3).toString('hex')}`;
     try {
-      const r = await snapshot.save(deps.tenantId, generation, this.summaries(), this.token);
-      if (r.saved) deps.log.info(`Inventory snapshot ${generation} saved (${this.byGuid.size + this.fresh.size} partnerships, ${r.parts} parts)`, { tenantId: deps.tenantId });
+      const rows = this.fresh ?? snapshot.rows();
+      this.fresh = null; // one save per run: the rows are consumed
+      for (const s of this.byGuid.values()) rows.add(s);
+      const r = await snapshot.save(deps.tenantId, generation, rows, this.token);
+      if (r.saved) deps.log.info(`Inventory snapshot ${generation} saved (${this.byGuid.size + this.storedThisRun.size} partnerships, ${r.parts} parts)`, { tenantId: deps.tenantId });
       else deps.log.warn(`Inventory snapshot not saved: ${r.reason}; the next sync reads the device table`, { tenantId: deps.tenantId });
     } catch (e) {
       // The sync itself succeeded; without a snapshot the next one only reads more.
       deps.log.warn(`Inventory snapshot not saved: ${describeError(e)}; the next sync reads the device table`, { tenantId: deps.tenantId });
     }
-  }
-
-  private *summaries(): Iterable<StoredDeviceSummary> {
-    yield* this.byGuid.values();
-    yield* this.fresh.values();
   }
 
   addName(mailbox: string, name: string): void {
@@ -132,13 +131,13 @@ export class StoredIndex {
     } else {
       this.storedThisRun.add(r.deviceGuid);
       this.addName(r.mailbox, r.name);
-      this.fresh.set(r.deviceGuid, { deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
+      this.fresh?.add({ deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
     }
   }
 
   markRemoved(guids: string[]): void {
     for (const g of guids) {
-      const s = this.byGuid.get(g) ?? this.fresh.get(g);
+      const s = this.byGuid.get(g);
       if (s) s.removed = true;
     }
   }

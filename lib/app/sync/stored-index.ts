@@ -19,10 +19,13 @@ import type { StoredDeviceSummary, SyncDeps } from './ports';
 
 type Summary = StoredDeviceSummary & { seen?: boolean };
 
-/** The record's statistics flag once SYNC's DeviceRecord carries it (a reason string, or null). */
-function statisticsUnavailableOf(r: object): { statisticsUnavailable?: boolean } {
+/**
+ * "Statistics unavailable" as a summary flag, from a record (a reason string, or null) or
+ * a summary (a boolean); read loosely so this holds before and after the field exists.
+ */
+function statisticsUnavailableOf(r: object): { statisticsUnavailable: boolean } {
   const v = (r as { statisticsUnavailable?: unknown }).statisticsUnavailable;
-  return v === undefined ? {} : { statisticsUnavailable: typeof v === 'string' ? v.length > 0 : v === true };
+  return { statisticsUnavailable: typeof v === 'string' ? true : v === true };
 }
 
 export class StoredIndex {

@@ -20,6 +20,9 @@
  * - Every device writer invalidates the head first (a new ETag). A writer that is not
  *   the sync (guardedDevices in index.ts) invalidates again after its write, so a
  *   snapshot saved by a sync running at the same time cannot claim that write either.
+ *   The sync invalidates before each of its writes, conditionally on the token it holds:
+ *   if the head moved (another writer, or an instance that lost the lease still
+ *   writing), the run knows its index may be stale and saves no snapshot.
  * - A new snapshot replaces the head conditionally on the token its writer saw (the ETag
  *   of its own invalidation, or of the head it loaded): if anyone invalidated since, the
  *   save is refused and the next sync reads the table. A crash between device writes and
@@ -57,8 +60,12 @@ export interface SnapshotLoad {
 
 export interface InventorySnapshotRepository {
   load(tenantId: string): Promise<SnapshotLoad>;
-  /** Marks the snapshot invalid; returns the head's new ETag (the token for the next save). */
-  invalidate(tenantId: string): Promise<string>;
+  /**
+   * Marks the snapshot invalid and returns the head's new ETag (the token for the next
+   * save). With `expectedToken` (null: no head expected) it also tells whether the head
+   * was still at that token (`intact`); it is invalidated either way.
+   */
+  invalidate(tenantId: string, expectedToken?: string | null): Promise<{ token: string; intact: boolean }>;
   /**
    * Writes a new snapshot and makes it the valid one, provided the head is still at
    * `expectedToken` (null: there must be no head). Returns false (and leaves the head as
@@ -209,11 +216,24 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
       return { token, summaries, parts };
     },
 
-    async invalidate(tenantId) {
+    async invalidate(tenantId, expectedToken) {
       const tenant = tenantKey(tenantId);
       const entity: TableEntity = { partitionKey: tenant, rowKey: HEAD, state: 'invalid', invalidatedAt: new Date().toISOString() };
+      if (expectedToken !== undefined) {
+        const token = await guard('invalidate inventory snapshot', async () => {
+          try {
+            const res = expectedToken === null ? await client.createEntity(entity) : await client.updateEntity(entity, 'Replace', { etag: expectedToken });
+            return res.etag ?? '';
+          } catch (e) {
+            const s = statusOf(e);
+            if (s === 409 || s === 412 || s === 404) return null;
+            throw e;
+          }
+        });
+        if (token !== null) return { token, intact: true };
+      }
       const res = await guard('invalidate inventory snapshot', () => client.upsertEntity(entity, 'Replace'));
-      return res.etag ?? '';
+      return { token: res.etag ?? '', intact: expectedToken === undefined };
     },
 
     rows() {

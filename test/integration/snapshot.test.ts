@@ -180,3 +180,33 @@ test('When a snapshot is larger than one entity, then it is saved in several par
   expect(refused.saved).toBe(false);
   expect((await runtime.storage.snapshots.load(stack.tenantId)).summaries).toHaveLength(30_000);
 });
+
+test('When another writer changes a device while a sync runs, then that sync saves no snapshot and the next delta reads the table and repairs the device', async () => {
+  stack.emulator.control.seed({ devices: 1000, mailboxes: 400, seed: 65 });
+  const runtime = await newRuntime();
+  await runFullSync(runtime.syncDeps());
+  const blocked = blockOne(4);
+  const other = [...(await inventory(runtime)).values()].find((r) => r.deviceGuid !== blocked)!;
+
+  // The other writer (a device action, or an instance that lost the lease) writes while the
+  // delta is between loading its index and writing: during its first statistics call.
+  const deps = runtime.syncDeps();
+  const statisticsOf = deps.source.statisticsOfMailbox.bind(deps.source);
+  let wrote = false;
+  deps.source.statisticsOfMailbox = async (m) => {
+    if (!wrote) {
+      wrote = true;
+      await runtime.storage.devices.upsertMany([{ ...other, listingHash: 'changed-elsewhere', contentHash: 'changed-elsewhere' }]);
+    }
+    return statisticsOf(m);
+  };
+  const during = await runDeltaSync(deps);
+  expect(wrote).toBe(true);
+  expect(during.run.counts).toMatchObject({ changed: 1 });
+  const head = await stateClient(runtime).getEntity<Record<string, unknown>>(tenantPk(), 'snapshot');
+  expect(head.state).toBe('invalid');
+
+  const next = await delta(runtime);
+  expect(next.entitiesRead).toBeGreaterThanOrEqual(1000);
+  expect((await inventory(runtime)).get(other.deviceGuid)!.listingHash).not.toBe('changed-elsewhere');
+});

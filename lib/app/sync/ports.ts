@@ -63,8 +63,8 @@ export interface InventoryStore {
 export interface InventorySnapshotStore {
   /** `token`: the snapshot head's version, read first; `summaries`: null when the snapshot cannot be trusted. */
   load(tenantId: string): Promise<{ token: string | null; summaries: StoredDeviceSummary[] | null; reason?: string; parts: number }>;
-  /** Marks the snapshot invalid (before a run's first device write); returns the new token. */
-  invalidate(tenantId: string): Promise<string>;
+  /** Marks the snapshot invalid (before each device write); `intact`: the head was still at `expectedToken`. */
+  invalidate(tenantId: string, expectedToken: string | null): Promise<{ token: string; intact: boolean }>;
   /** Rows for a new snapshot, compressed as they are added (each device once, any order). */
   rows(): { add(s: StoredDeviceSummary): void };
   /** Saves the rows as the valid snapshot unless the head moved past `expectedToken`. */

@@ -7,10 +7,11 @@
  *
  * Loading: from the inventory snapshot when it is current (a few large reads), else from
  * the device table (one read per stored device; most of a no-change delta's time at
- * 100,000 devices). Keeping the snapshot current: the first device write of a run
- * invalidates it (beforeWrite), and the run saves a new one after its last write
- * (saveSnapshot), conditional on nobody having invalidated it since. A run that fails
- * leaves it invalid, so the next run reads the table: never a wrong index.
+ * 100,000 devices). Keeping the snapshot current: every device write of a run first
+ * invalidates it (beforeWrite, conditional on the token the run holds: a head moved by
+ * anyone else taints the run), and an untainted run saves a new one after its last write
+ * (saveSnapshot), again conditional on that token. A run that fails leaves it invalid, so
+ * the next run reads the table: never a wrong index.
  */
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
@@ -39,6 +40,8 @@ export class StoredIndex {
   /** The snapshot head's version this run may replace (see lib/storage/inventory-snapshot.ts). */
   private token: string | null = null;
   private invalidation: Promise<void> | null = null;
+  /** Someone else moved the snapshot head during this run: the index may miss their write. */
+  private tainted = false;
 
   static async load(deps: SyncDeps): Promise<StoredIndex> {
     const index = new StoredIndex();
@@ -77,9 +80,12 @@ export class StoredIndex {
   async beforeWrite(deps: SyncDeps): Promise<void> {
     const snapshot = deps.store.snapshot;
     if (!snapshot) return;
-    // A failure here fails the write too: writing behind a still-valid snapshot would make it wrong.
-    this.invalidation ??= snapshot.invalidate(deps.tenantId).then((token) => {
-      this.token = token;
+    // One after the other, each on the token the previous one returned. A failure fails the
+    // write (and every later one): writing behind a still-valid snapshot would make it wrong.
+    this.invalidation = (this.invalidation ?? Promise.resolve()).then(async () => {
+      const r = await snapshot.invalidate(deps.tenantId, this.token);
+      this.token = r.token;
+      if (!r.intact) this.tainted = true;
     });
     await this.invalidation;
   }
@@ -90,6 +96,10 @@ export class StoredIndex {
     if (!snapshot) return;
     // Loaded from a valid snapshot and nothing written: that snapshot is still exact.
     if (this.source === 'snapshot' && !this.invalidation) return;
+    if (this.tainted) {
+      deps.log.warn('Inventory snapshot not saved: another writer changed it during this sync; the next sync reads the device table', { tenantId: deps.tenantId });
+      return;
+    }
     const generation = `${runId}.${randomBytes(3).toString('hex')}`;
     try {
       const rows = this.fresh ?? snapshot.rows();

@@ -131,12 +131,16 @@ class SnapshotEncoder implements SnapshotRows {
 
 function decode(data: Buffer): (SnapshotSummary & { statisticsUnavailable: boolean })[] {
   const out: (SnapshotSummary & { statisticsUnavailable: boolean })[] = [];
+  // One string per distinct first-seen time (JSON.parse makes one per row).
+  const times = new Map<string, string>();
   for (let at = 0; at < data.length; ) {
     if (at + 4 > data.length) throw new Error('truncated segment');
     const length = data.readUInt32BE(at);
     const rows = JSON.parse(inflateRawSync(data.subarray(at + 4, at + 4 + length)).toString('utf8')) as [string, string, string, string, string, string, number][];
     at += 4 + length;
-    for (const [deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, flags] of rows) {
+    for (const [deviceGuid, mailbox, name, contentHash, listingHash, seen, flags] of rows) {
+      let firstSeen = times.get(seen);
+      if (firstSeen === undefined) times.set(seen, (firstSeen = seen));
       out.push({ deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, removed: (flags & REMOVED) !== 0, stale: (flags & STALE) !== 0, statisticsUnavailable: (flags & STATISTICS_UNAVAILABLE) !== 0 });
     }
   }

@@ -61,7 +61,11 @@ export class StoredIndex {
         const loaded = await snapshot.load(deps.tenantId);
         index.token = loaded.token;
         if (loaded.summaries) {
-          for (const s of loaded.summaries) add(s);
+          // Fresh objects of exactly the summary's shape already: kept as they are (no second copy of 100,000).
+          for (const s of loaded.summaries) {
+            index.byGuid.set(s.deviceGuid, s);
+            index.addName(s.mailbox, s.name);
+          }
           index.source = 'snapshot';
           deps.log.info(`Stored inventory loaded from its snapshot (${index.byGuid.size} partnerships, ${loaded.parts} parts)`, { tenantId: deps.tenantId });
           return index;

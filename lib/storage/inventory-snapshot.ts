@@ -202,8 +202,15 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
             missing++;
             return;
           }
-          const props: Buffer[] = [];
-          for (let p = 0; p < Number(e.props); p++) props.push(Buffer.from(e[`d${p}`] as Uint8Array));
+          const props: Uint8Array[] = [];
+          for (let p = 0; p < Number(e.props); p++) {
+            const v = e[`d${p}`];
+            if (!(v instanceof Uint8Array)) {
+              missing++;
+              return;
+            }
+            props.push(v);
+          }
           chunks[i] = Buffer.concat(props);
         },
       );
@@ -258,7 +265,8 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
           const slice = data.subarray(i * BYTES_PER_PART, (i + 1) * BYTES_PER_PART);
           const entity: TableEntity = { partitionKey: tenant, rowKey: partKey(generation, i), generation, props: 0 };
           let p = 0;
-          for (let off = 0; off < slice.length; off += BYTES_PER_PROP) entity[`d${p++}`] = new Uint8Array(slice.subarray(off, off + BYTES_PER_PROP));
+          // Views, not copies: the SDK base64-encodes a Buffer view as it is (a plain Uint8Array it would encode with its whole ArrayBuffer).
+          for (let off = 0; off < slice.length; off += BYTES_PER_PROP) entity[`d${p++}`] = slice.subarray(off, off + BYTES_PER_PROP);
           entity.props = p;
           await guard('write inventory snapshot part', () => client.upsertEntity(entity, 'Replace'));
         },

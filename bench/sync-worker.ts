@@ -1,13 +1,14 @@
 /**
  * One measured sync in its own process, so its peak RSS is the connector's alone (the
  * emulator and Azurite live elsewhere). Reads the connector settings from BENCH_SETTINGS
- * (JSON) and the mode from argv: full | delta | baseline [limit].
- * Prints one JSON line: { mode, wallMs, maxRssMb, run?, baseline? }.
+ * (JSON) and the mode from argv: full | delta | listing | baseline [limit].
+ * Prints one JSON line: { mode, wallMs, maxRssMb, deviceEntitiesRead, run?, baseline?, listing? }.
  */
 import { loadConfig, processEnv, type Env } from '../lib/config';
 import { createRuntime } from '../lib/app/runtime';
 import { runDeltaSync, runFullSync } from '../lib/app/sync/sync';
 import { silentLogger } from '../lib/log';
+import { describeError } from '../lib/errors';
 import { listMobileDevices, getMobileDeviceStatistics } from '../lib/exo/cmdlets';
 import { listingFactsOf, statisticsFactsOf } from '../lib/app/sync/exchange-source';
 import { buildRecord } from '../lib/domain/inventory';
@@ -23,8 +24,25 @@ async function main(): Promise<void> {
 
   if (mode === 'full' || mode === 'delta') {
     const deps = runtime.syncDeps();
-    const { run } = mode === 'full' ? await runFullSync(deps) : await runDeltaSync(deps);
-    out.run = run;
+    try {
+      const { run } = mode === 'full' ? await runFullSync(deps) : await runDeltaSync(deps);
+      out.run = run;
+    } catch (e) {
+      // Reported, not thrown: a failed sync is a bench figure (FAIL), not a crashed bench.
+      out.error = describeError(e);
+    }
+  } else if (mode === 'listing') {
+    // What no sync can beat: every Get-MobileDevice page read and parsed, nothing else.
+    let devices = 0;
+    let pages = 0;
+    for await (const page of listMobileDevices(runtime.exo)) {
+      pages++;
+      for (const d of page.items) {
+        listingFactsOf(d);
+        devices++;
+      }
+    }
+    out.listing = { devices, pages };
   } else if (mode === 'baseline') {
     // The naive way: list, then one statistics call per device, one at a time, and one upsert per device.
     const limit = Number(limitText ?? Infinity);
@@ -47,7 +65,7 @@ async function main(): Promise<void> {
           now,
           staleAfterDays: config.staleAfterDays,
         });
-        const w = await runtime.storage.devices.upsertMany([record]);
+        const w = await runtime.storage.syncDevices.upsertMany([record]);
         transactions += w.transactions;
         devices++;
       }
@@ -57,6 +75,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   out.wallMs = Date.now() - started;
+  out.deviceEntitiesRead = runtime.storage.read.deviceEntities;
   out.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // What the run still holds (before the runtime is closed), after a full collection.
   (globalThis as { gc?: () => void }).gc?.();

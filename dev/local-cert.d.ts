@@ -11,3 +11,11 @@ export declare function readLocalCertificate(): { cert: string; key: string; cer
 
 export declare const certPath: string;
 export declare const keyPath: string;
+
+/**
+ * The file NODE_EXTRA_CA_CERTS should name: the local certificate, or a bundle of the
+ * user's own NODE_EXTRA_CA_CERTS file and the local certificate (.local/certs/bundle.pem).
+ */
+export declare function combineWithUserCertificates(userSetting: string | undefined, localCertPath?: string): { path: string; warning?: string };
+
+export declare const bundlePath: string;

@@ -14,6 +14,7 @@ function projectRoot() {
 const dir = path.join(projectRoot(), '.local', 'certs');
 const certPath = path.join(dir, 'localhost.crt.pem');
 const keyPath = path.join(dir, 'localhost.key.pem');
+const bundlePath = path.join(dir, 'bundle.pem');
 
 async function ensureLocalCertificate() {
   if (!fs.existsSync(certPath) || !fs.existsSync(keyPath)) {
@@ -43,4 +44,33 @@ function readLocalCertificate() {
   return { cert: fs.readFileSync(certPath, 'utf8'), key: fs.readFileSync(keyPath, 'utf8'), certPath, keyPath };
 }
 
-module.exports = { ensureLocalCertificate, readLocalCertificate, certPath, keyPath };
+/**
+ * The file NODE_EXTRA_CA_CERTS should name so that node trusts both the user's own extra
+ * certificates (`userSetting`, the variable as the user set it) and the local one.
+ * Without a user setting that is the local certificate itself; with one, a bundle of the
+ * user's file followed by the local certificate, written atomically (runs in parallel
+ * must never read half a file). A setting that already names the local certificate or
+ * the bundle (with-ca run inside with-ca) is kept as it is, so nothing is added twice.
+ * An unreadable user file is reported and left out, as node itself would ignore it.
+ */
+function combineWithUserCertificates(userSetting, localCertPath = certPath) {
+  const user = (userSetting ?? '').trim();
+  if (!user) return { path: localCertPath };
+  const resolved = path.resolve(user);
+  if (resolved === path.resolve(localCertPath) || resolved === path.resolve(bundlePath)) return { path: resolved };
+  let userPems;
+  try {
+    userPems = fs.readFileSync(resolved, 'utf8');
+  } catch (e) {
+    return { path: localCertPath, warning: `NODE_EXTRA_CA_CERTS names ${resolved}, which cannot be read (${e.code ?? e.message}); trusting the local certificate only` };
+  }
+  const local = fs.readFileSync(localCertPath, 'utf8');
+  const text = `${userPems.trimEnd()}\n${local.trimEnd()}\n`;
+  fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
+  const tmp = `${bundlePath}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, bundlePath);
+  return { path: bundlePath };
+}
+
+module.exports = { ensureLocalCertificate, readLocalCertificate, combineWithUserCertificates, certPath, keyPath, bundlePath };

@@ -106,9 +106,11 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
         staleAfterDays: config.staleAfterDays,
         source: createExchangeInventorySource(exo, config.scope, { pageSize: config.exchange.pageSize }),
         store: {
-          summaries: (tenantId) => storage.devices.listHashes(tenantId),
-          write: (records) => storage.devices.upsertMany(records),
-          markRemoved: (tenantId, guids, at) => storage.devices.markRemoved(tenantId, guids, at),
+          // The sync's own writes go unguarded: it manages the inventory snapshot itself (stored-index.ts).
+          summaries: (tenantId) => storage.syncDevices.listHashes(tenantId),
+          write: (records) => storage.syncDevices.upsertMany(records),
+          markRemoved: (tenantId, guids, at) => storage.syncDevices.markRemoved(tenantId, guids, at),
+          snapshot: storage.snapshots,
         },
         state: {
           acquireLease: (t, owner, ttl) => state.acquireLease(t, owner, ttl),

@@ -1,7 +1,13 @@
 /**
  * `npm run sync -- --full | --delta`: one sync from a shell, with progress on long runs
- * and a summary at the end. Uses the connector settings from the environment, or, when
- * none are set, those of the local stack that `npm start` is running.
+ * and a summary at the end.
+ *
+ * Settings: as soon as any `EXO_*` or `STORAGE_*` setting is in the environment, the
+ * environment is the configuration and is validated exactly as the app does (one
+ * ConfigError naming every bad or missing setting): a half-set environment must never
+ * quietly run against the local stack instead. Only when none is set does the CLI use
+ * the settings of the local stack that `npm start` is running (.local/connector.env.json).
+ * It says which it used (names only, never values).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,12 +15,36 @@ import { loadConfig, processEnv, type Env } from '../config';
 import { createRuntime } from '../app/runtime';
 import { runSync, summariseRun } from '../app/sync/run-sync';
 import { consoleLogger } from '../log';
-import { describeError } from '../errors';
+import { ConfigError, describeError } from '../errors';
 
 function usage(message?: string): never {
   if (message) console.error(message);
   console.error('usage: npm run sync -- --full | --delta');
   process.exit(2);
+}
+
+/** The connector settings present in the environment (set, even if empty). */
+export function connectorSettingsIn(env: Env): string[] {
+  return Object.keys(env)
+    .filter((k) => /^(EXO|STORAGE)_/.test(k) && env[k] !== undefined)
+    .sort();
+}
+
+/** Where the settings come from, and the environment to load the configuration from. */
+function chooseSettings(env: Env): { env: Env; source: string } {
+  const present = connectorSettingsIn(env);
+  if (present.length > 0) return { env, source: `Using the connector settings from the environment (${present.join(', ')}).` };
+  const file = path.join(process.cwd(), '.local', 'connector.env.json');
+  if (!fs.existsSync(file)) {
+    usage('No connector settings: no EXO_* or STORAGE_* setting is set and there is no local stack (.local/connector.env.json). Set the EXO_* and STORAGE_* settings (see README), or run `npm start` in another shell first.');
+  }
+  let local: Env;
+  try {
+    local = JSON.parse(fs.readFileSync(file, 'utf8')) as Env;
+  } catch (e) {
+    usage(`The local stack's settings in ${file} cannot be read (${describeError(e)}): run \`npm start\` again.`);
+  }
+  return { env: { ...local, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' }, source: `Using the settings of the local stack started by \`npm start\` (${file}); no EXO_* or STORAGE_* setting is set.` };
 }
 
 async function main(): Promise<void> {
@@ -25,14 +55,16 @@ async function main(): Promise<void> {
   if (kinds.length !== 1) usage('give exactly one of --full or --delta');
   const kind = kinds[0] === '--full' ? 'full' : 'delta';
 
-  let env: Env = processEnv();
-  if (!env.EXO_TENANT_ID) {
-    const file = path.join(process.cwd(), '.local', 'connector.env.json');
-    if (!fs.existsSync(file)) usage('No connector settings: set the EXO_* and STORAGE_* settings (see README), or run `npm start` in another shell first.');
-    env = { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Env), LOG_LEVEL: env.LOG_LEVEL ?? 'warn' };
-    console.log('Using the settings of the local stack started by `npm start`.');
+  const chosen = chooseSettings(processEnv());
+  console.log(chosen.source);
+  let config;
+  try {
+    config = loadConfig(chosen.env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(2);
   }
-  const config = loadConfig(env);
   const log = consoleLogger(config.logLevel, { component: 'cli' });
   const runtime = createRuntime(config, log);
   await runtime.storage.tables.ensureTables();
@@ -55,7 +87,9 @@ async function main(): Promise<void> {
   process.exit(run.outcome === 'succeeded' ? 0 : 1);
 }
 
-main().catch((e) => {
-  console.error(`Sync failed: ${describeError(e)}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(`Sync failed: ${describeError(e)}`);
+    process.exit(1);
+  });
+}

@@ -61,6 +61,8 @@ export interface DeviceRepositoryOptions {
   log?: Logger;
   /** Receives the stats of every write (cumulative counters for runs and benchmarks). */
   onWrite?: (stats: WriteStats) => void;
+  /** Receives how many device entities each read returned (the bench's "device entities read"). */
+  onRead?: (entities: number) => void;
 }
 
 type FieldKind = 'string' | 'string?' | 'boolean' | 'boolean?';
@@ -171,6 +173,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       for (;;) {
         const page = await guard(operation, () => pages.next());
         if (page.done) break;
+        o.onRead?.(page.value.length);
         yield page.value;
       }
     }
@@ -187,7 +190,9 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       const rowKey = deviceKey(deviceGuid);
       return guard('read device', async () => {
         try {
-          return recordFromEntity(await client.getEntity(partitionOf(tenant, rowKey), rowKey));
+          const entity = await client.getEntity(partitionOf(tenant, rowKey), rowKey);
+          o.onRead?.(1);
+          return recordFromEntity(entity);
         } catch (e) {
           if (statusOf(e) === 404) return null;
           throw e;
@@ -223,6 +228,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
             }
           }),
         );
+        o.onRead?.(found.size);
         return found;
       }
       // Azure allows at most 15 comparisons in a filter: one PartitionKey + 14 RowKeys.
@@ -241,6 +247,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
           }
         }),
       );
+      o.onRead?.(found.size);
       return found;
     },
 

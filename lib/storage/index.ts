@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
+import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
 import { createStateRepository, type StateRepository } from './state-repository';
 import { createSyncRunRepository, type SyncRunRepository } from './sync-run-repository';
 import { createTableClients, type StorageTables, type TableClientsOptions } from './tables';
@@ -17,6 +18,7 @@ export * from './device-repository';
 export * from './sync-run-repository';
 export * from './state-repository';
 export * from './audit-repository';
+export * from './inventory-snapshot';
 export { DEFAULT_BUCKETS, MIN_BUCKETS, MAX_BUCKETS, bucketOf, invertedTime } from './keys';
 
 export interface StorageOptions extends TableClientsOptions {
@@ -33,26 +35,74 @@ export interface StorageOptions extends TableClientsOptions {
 
 export interface Storage {
   tables: StorageTables;
+  /**
+   * The device inventory for every writer except the sync: each write invalidates the
+   * inventory snapshot before and after it, so no snapshot can claim a state without it.
+   */
   devices: DeviceRepository;
+  /**
+   * The same table without that guard, for the sync alone: it holds the tenant lease,
+   * invalidates the snapshot before its first write and saves a new one after its last.
+   */
+  syncDevices: DeviceRepository;
+  /** The compact copy of the stored summaries a sync loads instead of the device table. */
+  snapshots: InventorySnapshotRepository;
   runs: SyncRunRepository;
   state: StateRepository;
   audit: AuditRepository;
   /** Device writes since the process started (transactions, entities, retries). */
   readonly written: Readonly<WriteStats>;
+  /** Device entities read since the process started (a sync's reads of the device table). */
+  readonly read: Readonly<{ deviceEntities: number }>;
+}
+
+/** Wraps a device repository so every write invalidates the snapshot of its tenant(s) before and after. */
+function guardedDevices(devices: DeviceRepository, snapshots: InventorySnapshotRepository): DeviceRepository {
+  const invalidate = (tenants: Iterable<string>) => Promise.all([...new Set(tenants)].map((t) => snapshots.invalidate(t)));
+  return {
+    ...devices,
+    async upsertMany(records) {
+      if (records.length === 0) return devices.upsertMany(records);
+      const tenants = records.map((r) => r.tenantId);
+      await invalidate(tenants);
+      try {
+        return await devices.upsertMany(records);
+      } finally {
+        // Also after: a sync that read the head between the first invalidation and this write must not save over it.
+        await invalidate(tenants);
+      }
+    },
+    async markRemoved(tenantId, deviceGuids, at) {
+      if (deviceGuids.length === 0) return devices.markRemoved(tenantId, deviceGuids, at);
+      await invalidate([tenantId]);
+      try {
+        return await devices.markRemoved(tenantId, deviceGuids, at);
+      } finally {
+        await invalidate([tenantId]);
+      }
+    },
+  };
 }
 
 export function createStorage(o: StorageOptions): Storage {
   const tables = createTableClients(o);
   const written = emptyStats();
+  const read = { deviceEntities: 0 };
+  const syncDevices = createDeviceRepository(tables.devices, {
+    bucketCount: o.bucketCount,
+    batch: o.batch,
+    readConcurrency: o.readConcurrency,
+    log: o.log,
+    onWrite: (s) => addStats(written, s),
+    onRead: (n) => (read.deviceEntities += n),
+  });
+  const snapshots = createInventorySnapshotRepository(tables.state);
   return {
     tables,
-    devices: createDeviceRepository(tables.devices, {
-      bucketCount: o.bucketCount,
-      batch: o.batch,
-      readConcurrency: o.readConcurrency,
-      log: o.log,
-      onWrite: (s) => addStats(written, s),
-    }),
+    devices: guardedDevices(syncDevices, snapshots),
+    syncDevices,
+    snapshots,
+    read,
     runs: createSyncRunRepository(tables.syncruns),
     state: createStateRepository(tables.state, { now: o.now }),
     audit: createAuditRepository(tables.audit),

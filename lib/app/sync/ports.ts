@@ -68,6 +68,20 @@ export interface InventoryStore {
   summaries(tenantId: string): AsyncIterable<StoredDeviceSummary>;
   write(records: DeviceRecord[]): Promise<WriteStats>;
   markRemoved(tenantId: string, deviceGuids: string[], at: string): Promise<WriteStats>;
+  /** A compact copy of the summaries, loaded instead of the whole table when it is current (stored-index.ts). */
+  snapshot?: InventorySnapshotStore;
+}
+
+/** See lib/storage/inventory-snapshot.ts for how a snapshot is kept from ever being stale. */
+export interface InventorySnapshotStore {
+  /** `token`: the snapshot head's version, read first; `summaries`: null when the snapshot cannot be trusted. */
+  load(tenantId: string): Promise<{ token: string | null; summaries: StoredDeviceSummary[] | null; reason?: string; parts: number }>;
+  /** Marks the snapshot invalid (before each device write); `intact`: the head was still at `expectedToken`. */
+  invalidate(tenantId: string, expectedToken: string | null): Promise<{ token: string; intact: boolean }>;
+  /** Rows for a new snapshot, compressed as they are added (each device once, any order). */
+  rows(): { add(s: StoredDeviceSummary): void };
+  /** Saves the rows as the valid snapshot unless the head moved past `expectedToken`. */
+  save(tenantId: string, generation: string, rows: { add(s: StoredDeviceSummary): void }, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
 }
 
 export interface Lease {

@@ -137,6 +137,7 @@ export class SyncSession {
 
   async write(records: DeviceRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await this.index.beforeWrite(this.deps);
     const w = await this.deps.store.write(records);
     this.transactions += w.transactions;
     this.entitiesWritten += w.entities;
@@ -144,6 +145,7 @@ export class SyncSession {
 
   async markRemoved(guids: string[]): Promise<void> {
     if (guids.length === 0) return;
+    await this.index.beforeWrite(this.deps);
     const w = await this.deps.store.markRemoved(this.deps.tenantId, guids, this.now().toISOString());
     this.index.markRemoved(guids);
     this.transactions += w.transactions;

@@ -184,6 +184,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         if (lastOfInvocation) {
           await session.flush();
           await saveCheckpoint();
+          await index.saveSnapshot(deps, runId);
           deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
           return { run: await session.saveRun('partial') };
         }
@@ -193,6 +194,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
       await session.markRemoved(index.unseen());
       await deps.state.clearCheckpoint(deps.tenantId, 'full');
+      await index.saveSnapshot(deps, runId);
       const run = await session.saveRun('succeeded');
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };
@@ -261,6 +263,7 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         await renewer.maybeRenew();
       }
       await session.flush();
+      await index.saveSnapshot(deps, runId);
       const run = await session.saveRun('succeeded');
       deps.log.info(`Delta sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };

@@ -7,7 +7,9 @@
  * checkpoints the mailboxes it has finished, so an invocation cut short (time budget,
  * crash, throttling lockout) is continued by the next one without losing or duplicating
  * a record. Listing pages cannot be resumed (Exchange's nextLinks expire and are single
- * use), so a resumed run lists again from the start and skips finished mailboxes.
+ * use), so a resumed run lists again from the start and skips finished mailboxes, except
+ * for partnerships the store lacks or holds with another listing hash (added or changed
+ * after the checkpoint).
  *
  * Delta sync: the same listing, but statistics only for mailboxes with a new or changed
  * partnership (listing hash differs), and never any removal.
@@ -102,15 +104,28 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         return extraMailboxes.get(key) ?? null;
       };
 
+      /**
+       * A finished mailbox can gain or change partnerships after the checkpoint: a listed
+       * partnership the store lacks (or holds with another listing hash, or as removed) is
+       * processed again, with fresh statistics, rather than trusted as stored.
+       */
+      const changedSinceStored = (d: ListingFacts): boolean => {
+        const guid = d.deviceGuid.toLowerCase();
+        if (index.storedByThisRun(guid)) return false;
+        const stored = index.byGuid.get(guid);
+        return !stored || stored.removed || stored.listingHash !== listingHashOf(d);
+      };
+
       /** Resolves a page's mailboxes and starts its statistics calls (the client queues them). */
       const prepare = async (page: DevicePage) => {
-        const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null }[] = [];
+        const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null; redo: boolean }[] = [];
         const fetches = new Map<string, Promise<MailboxStatistics>>();
         for (const d of page.devices) {
           const key = d.mailbox.toLowerCase();
           const mailbox = await mailboxOf(d.mailbox);
-          entries.push({ d, key, mailbox });
-          if (!mailbox || done.has(key) || fetches.has(key)) continue;
+          const redo = !!mailbox && done.has(key) && changedSinceStored(d);
+          entries.push({ d, key, mailbox, redo });
+          if (!mailbox || (done.has(key) && !redo) || fetches.has(key)) continue;
           let p = statistics.get(key);
           if (!p) {
             p = session.statisticsOf(mailbox);
@@ -136,7 +151,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         }
 
         const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
-        for (const { d, key, mailbox } of current.entries) {
+        for (const { d, key, mailbox, redo } of current.entries) {
           session.counts.seen++;
           if (!mailbox) {
             session.counts.outOfScope++;
@@ -144,7 +159,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
           }
           const guid = d.deviceGuid.toLowerCase();
           index.markSeen(guid);
-          if (done.has(key)) {
+          if (done.has(key) && !redo) {
             // Stored by an earlier invocation of this run.
             session.counts.unchanged++;
             if (index.byGuid.get(guid)?.stale) session.counts.stale++;
@@ -163,7 +178,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
           records.push(...session.build(g.mailbox, g.devices, stats));
           // A mailbox without statistics is never "finished": kept (not asked again this
           // run) and left out of the checkpoint, so a resumed run asks again.
-          if (stats.unavailable !== null) continue;
+          if (stats.unavailable !== null || done.has(key)) continue;
           for (const d of g.devices) stats.devices.delete(d.deviceGuid.toLowerCase());
           if (stats.devices.size === 0) {
             completed.push(key);

@@ -1,0 +1,75 @@
+/**
+ * Resumed full syncs and the tenant lease, end to end: the real Exchange client against
+ * the Exchange Online emulator, the inventory and the sync state in a real Azurite. Each
+ * test has its own table prefix.
+ */
+import { randomBytes } from 'node:crypto';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
+import { loadConfig } from '../../lib/config';
+import { createRuntime, type Runtime } from '../../lib/app/runtime';
+import { DoneMailboxes, runFullSync } from '../../lib/app/sync/sync';
+import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
+import { silentLogger } from '../../lib/log';
+import type { DeviceRecord } from '../../lib/domain/device';
+
+let stack: LocalStack;
+const runtimes: Runtime[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(async () => {
+  for (const r of runtimes) await r.close();
+  await stack?.stop();
+});
+beforeEach(() => {
+  stack.emulator.control.clearFaults();
+  stack.emulator.control.allowAll();
+  stack.emulator.control.resetCounters();
+});
+
+async function newRuntime(settings: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Runtime> {
+  const config = loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `t${randomBytes(4).toString('hex')}`, EXO_MAX_CONCURRENCY: '8', ...settings });
+  const runtime = createRuntime(config, silentLogger, { now: o.now });
+  await runtime.storage.tables.ensureTables();
+  runtimes.push(runtime);
+  return runtime;
+}
+
+async function inventory(runtime: Runtime): Promise<Map<string, DeviceRecord>> {
+  const out = new Map<string, DeviceRecord>();
+  for await (const r of runtime.storage.devices.listAll(stack.tenantId, { includeRemoved: true })) out.set(r.deviceGuid, r);
+  return out;
+}
+
+async function checkpointOf(runtime: Runtime): Promise<FullSyncCheckpoint | null> {
+  return (await runtime.storage.state.getCheckpoint<FullSyncCheckpoint>(stack.tenantId, 'full'))?.data ?? null;
+}
+
+describe('resumed full sync', () => {
+  test('When a device is added to (or changed in) a mailbox the checkpoint calls finished, then the resumed sync stores it and counts it new (changed)', async () => {
+    stack.emulator.control.seed({ devices: 1500, mailboxes: 1000, seed: 31 });
+    const runtime = await newRuntime({ EXO_PAGE_SIZE: '500' });
+    const first = await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    expect(first.run.outcome).toBe('partial');
+
+    const done = new DoneMailboxes((await checkpointOf(runtime))!.doneMailboxes);
+    const stored = await inventory(runtime);
+    const finished = stack.emulator.control.listMailboxes().filter((m) => done.has(m.name.toLowerCase()));
+    expect(finished.length).toBeGreaterThan(1);
+    const added = stack.emulator.control.addDevice({ mailbox: finished[0].upn, deviceType: 'iPad', deviceModel: 'iPad13,1' });
+    const changedDevice = stack.emulator.control.listDevices().find((d) => d.mailbox.name === finished[1].name && stored.has(d.guid.toLowerCase()))!;
+    stack.emulator.control.updateDevice(changedDevice.guid, { friendlyName: 'Renamed after the checkpoint' });
+    stack.emulator.control.resetCounters();
+
+    const second = await runFullSync(runtime.syncDeps());
+    expect(second.run).toMatchObject({ outcome: 'succeeded', runId: first.run.runId });
+    const after = await inventory(runtime);
+    expect(after.size).toBe(1501);
+    expect(after.get(added.guid.toLowerCase())).toMatchObject({ mailbox: finished[0].name, deviceModel: 'iPad13,1', removed: false });
+    expect(after.get(changedDevice.guid.toLowerCase())).toMatchObject({ friendlyName: 'Renamed after the checkpoint' });
+    // Counted as what they are, not as "stored by an earlier invocation".
+    expect(first.run.counts.new + second.run.counts.new).toBe(1501);
+    expect(second.run.counts.changed).toBe(1);
+  });
+});

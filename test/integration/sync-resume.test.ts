@@ -10,6 +10,8 @@ import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import { DoneMailboxes, runFullSync } from '../../lib/app/sync/sync';
 import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
 import { silentLogger } from '../../lib/log';
+import { createStateRepository } from '../../lib/storage/state-repository';
+import type { SyncDeps } from '../../lib/app/sync/ports';
 import type { DeviceRecord } from '../../lib/domain/device';
 
 let stack: LocalStack;
@@ -71,5 +73,51 @@ describe('resumed full sync', () => {
     // Counted as what they are, not as "stored by an earlier invocation".
     expect(first.run.counts.new + second.run.counts.new).toBe(1501);
     expect(second.run.counts.changed).toBe(1);
+  });
+});
+
+/**
+ * Another instance takes the lease as if it had expired (its clock runs ahead), while the
+ * holder's statistics call is held; resolves once the holder's renewal was refused.
+ */
+function takeOverDuringStatistics(runtime: Runtime, deps: SyncDeps, o: { owner?: string } = {}): { lost: Promise<void>; taken: Promise<void> } {
+  let lostResolve!: () => void;
+  const lost = new Promise<void>((r) => (lostResolve = r));
+  const renew = deps.state.renewLease.bind(deps.state);
+  deps.state = {
+    ...deps.state,
+    renewLease: async (l) => {
+      try {
+        return await renew(l);
+      } catch (e) {
+        lostResolve();
+        throw e;
+      }
+    },
+  };
+  const other = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() + 10 * 60_000 });
+  let takenResolve!: () => void;
+  const taken = new Promise<void>((r) => (takenResolve = r));
+  stack.emulator.control.onNextCall('Get-MobileDeviceStatistics', async () => {
+    const r = await other.acquireLease(stack.tenantId, o.owner ?? 'other-instance', 60_000);
+    expect(r.acquired).toBe(true);
+    takenResolve();
+    await lost;
+  });
+  return { lost, taken };
+}
+
+describe('the tenant lease', () => {
+  test('When a run loses its lease mid-run, then it leaves no checkpoint, no device record and a failed run record naming the lease', async () => {
+    stack.emulator.control.seed({ devices: 600, mailboxes: 300, seed: 32 });
+    const runtime = await newRuntime({ EXO_PAGE_SIZE: '200' });
+    const deps = runtime.syncDeps();
+    takeOverDuringStatistics(runtime, deps);
+    const failed = await runFullSync(deps, { leaseTtlMs: 600, checkpointEveryMs: 0 }).catch((e) => e);
+    expect(failed).toMatchObject({ code: 'LeaseLost' });
+    expect(await checkpointOf(runtime)).toBeNull();
+    expect((await inventory(runtime)).size).toBe(0);
+    const [run] = await runtime.storage.runs.latest(stack.tenantId, 1);
+    expect(run).toMatchObject({ kind: 'full', outcome: 'failed', error: expect.stringContaining('lease') });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The machinery one sync invocation shares between full and delta: the run record and
- * its counts, building and writing records, and the tenant lease.
+ * its counts, building and writing records, and taking the tenant lease.
  */
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
@@ -8,8 +8,9 @@ import { buildRecord, EMPTY_STATISTICS, type ListingFacts } from '../../domain/i
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
 import { emptyCounts, type MailboxesWithoutStatistics } from '../../domain/sync-run';
-import type { Lease, MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
+import type { MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
 import type { StoredIndex } from './stored-index';
+import { DEFAULT_LEASE_TTL_MS, LeaseKeeper } from './lease';
 import type { SyncOptions, SyncResult } from './sync';
 
 /** Mailboxes without statistics named in a run record and the log; the rest are counted. */
@@ -177,14 +178,12 @@ export class SyncSession {
   }
 }
 
-/** Keeps the tenant lease alive while a sync runs; release uses the latest renewal. */
-export interface LeaseKeeper {
-  readonly lease: Lease;
-  maybeRenew(): Promise<void>;
-}
-
-export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper) => Promise<SyncResult>): Promise<SyncResult> {
-  const ttl = o.leaseTtlMs ?? 5 * 60_000;
+/**
+ * Takes the tenant lease, keeps it by heartbeat while `body` runs, and gives it up. The
+ * body gets the deps whose writes refuse once the lease is lost, and the keeper's signal.
+ */
+export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper, deps: SyncDeps) => Promise<SyncResult>): Promise<SyncResult> {
+  const ttl = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
   if (!taken.acquired) {
     deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt}`, {
@@ -198,21 +197,11 @@ export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, 
       heldBy: { holder: taken.holder, expiresAt: taken.expiresAt },
     };
   }
-  let current = taken.lease;
-  let renewedAt = Date.now();
-  const keeper: LeaseKeeper = {
-    get lease() {
-      return current;
-    },
-    async maybeRenew() {
-      if (Date.now() - renewedAt < ttl / 3) return;
-      current = await deps.state.renewLease(current);
-      renewedAt = Date.now();
-    },
-  };
+  const keeper = new LeaseKeeper(deps, taken.lease, ttl, o.signal);
+  keeper.start();
   try {
-    return await body(keeper);
+    return await body(keeper, keeper.guardedDeps());
   } finally {
-    await deps.state.releaseLease(current).catch((e) => deps.log.warn('Could not release the sync lease; it expires by itself', { error: describeError(e) }));
+    await keeper.stop();
   }
 }

@@ -55,8 +55,8 @@ export async function continueFullSync(deps: SyncDeps, o: SyncOptions = {}): Pro
   return runFullSync(deps, o);
 }
 
-export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
-  return withLease(deps, 'full', o, async (renewer) => {
+export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
+  return withLease(outerDeps, 'full', o, async (keeper, deps) => {
     const now = deps.now?.() ?? new Date();
     let checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
     if (checkpoint && now.getTime() - Date.parse(checkpoint.startedAt) > CHECKPOINT_MAX_AGE_MS) {
@@ -140,7 +140,7 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       let next = await pages.next();
       let current = next.done ? null : await prepare(next.value);
       while (current) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         // The following page's statistics calls queue behind this page's, so the client's
         // concurrency never idles at a page boundary; past the time budget, this page is the last.
         const lastOfInvocation = o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs;
@@ -190,7 +190,6 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
         session.pageDone(current.size);
         current = following;
 
-        await renewer.maybeRenew();
         if (Date.now() - lastCheckpoint >= checkpointEvery) {
           await session.flush();
           await saveCheckpoint();
@@ -212,9 +211,11 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };
     } catch (e) {
-      // Never mark anything removed after an incomplete listing; keep what is finished for the next invocation.
+      // Never mark anything removed after an incomplete listing; keep what is finished for the
+      // next invocation, unless the lease is lost: then another instance may be syncing, and
+      // this one writes nothing but its failure.
       await session.flush().catch(() => undefined);
-      await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
+      if (!keeper.lost) await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
       await session.saveRun('failed', e).catch(() => undefined);
       deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
       throw e;
@@ -224,8 +225,8 @@ export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<
   });
 }
 
-export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
-  return withLease(deps, 'delta', o, async (renewer) => {
+export async function runDeltaSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
+  return withLease(outerDeps, 'delta', o, async (keeper, deps) => {
     const now = deps.now?.() ?? new Date();
     const runId = newRunId('delta', now);
     const index = await StoredIndex.load(deps);
@@ -242,7 +243,7 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
       };
 
       for await (const page of deps.source.listDevices()) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         const changed = new Map<string, ListingFacts[]>();
         for (const d of page.devices) {
           session.counts.seen++;
@@ -273,7 +274,6 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         groups.forEach((g, i) => records.push(...session.build(g.mailbox, g.devices, statistics[i])));
         await session.writeBehind(records);
         session.pageDone(page.devices.length);
-        await renewer.maybeRenew();
       }
       await session.flush();
       const run = await session.saveRun('succeeded');

@@ -1,6 +1,7 @@
 /** The record of one sync invocation: what it saw, changed and cost. */
 export type SyncKind = 'full' | 'delta';
-export type SyncOutcome = 'running' | 'succeeded' | 'failed' | 'partial' | 'skipped';
+/** `abandoned`: recorded as running, but its lease ended without a finish (killed, or storage lost). */
+export type SyncOutcome = 'running' | 'succeeded' | 'failed' | 'partial' | 'skipped' | 'abandoned';
 
 export interface SyncCounts {
   seen: number;
@@ -49,3 +50,21 @@ export interface SyncRun {
 }
 
 export const emptyCounts = (): SyncCounts => ({ seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, stale: 0, outOfScope: 0, statisticsUnavailable: 0 });
+
+/** Who holds the tenant sync lease, as stored. */
+export interface LeaseHolder {
+  owner: string;
+  acquiredAt: string;
+  renewedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * A run recorded as `running` is only running while its instance holds a live lease; a
+ * kill or a storage outage leaves the record behind, and it is shown as `abandoned`.
+ */
+export function withAbandoned(run: SyncRun, lease: LeaseHolder | null, now: Date): SyncRun {
+  if (run.outcome !== 'running') return run;
+  const held = lease !== null && lease.owner === run.instance && Date.parse(lease.expiresAt) > now.getTime();
+  return held ? run : { ...run, outcome: 'abandoned' };
+}

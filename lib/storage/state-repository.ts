@@ -33,6 +33,7 @@ export interface Checkpoint<T> {
 
 export type { ConnectorStatus } from '../domain/connector-status';
 import type { ConnectorStatus, FeatureStatus } from '../domain/connector-status';
+import type { LeaseHolder } from '../domain/sync-run';
 
 export interface StateRepository {
   /** Takes the lease if nobody holds it or the holder's lease expired. */
@@ -41,6 +42,8 @@ export interface StateRepository {
   renewLease(lease: Lease): Promise<Lease>;
   /** Gives the lease up; false if it was no longer ours (nothing is changed then). */
   releaseLease(lease: Lease): Promise<boolean>;
+  /** The lease as stored (possibly expired); null when nobody took it or it was released. */
+  getLease(tenantId: string): Promise<LeaseHolder | null>;
 
   getCheckpoint<T = unknown>(tenantId: string, kind: string): Promise<Checkpoint<T> | null>;
   saveCheckpoint(tenantId: string, kind: string, data: object): Promise<void>;
@@ -159,6 +162,13 @@ export function createStateRepository(client: TableClient, o: StateRepositoryOpt
           throw e;
         }
       });
+    },
+
+    async getLease(tenantId) {
+      const e = await getOrNull(client, tenantKey(tenantId), LEASE, 'read lease');
+      if (!e) return null;
+      const expiresAt = String(e.expiresAt ?? '');
+      return { owner: String(e.owner ?? ''), acquiredAt: String(e.acquiredAt ?? ''), renewedAt: String(e.renewedAt ?? e.acquiredAt ?? ''), expiresAt };
     },
 
     async getCheckpoint<T = unknown>(tenantId: string, kind: string): Promise<Checkpoint<T> | null> {

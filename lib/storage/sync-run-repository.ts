@@ -71,7 +71,7 @@ function fromEntity(e: Record<string, unknown>): SyncRun {
     kind: e.kind === 'delta' ? 'delta' : 'full',
     startedAt: String(e.startedAt ?? ''),
     endedAt: typeof e.endedAt === 'string' ? e.endedAt : null,
-    outcome: (['running', 'succeeded', 'failed', 'partial', 'skipped'] as const).find((o) => o === e.outcome) ?? 'failed',
+    outcome: (['running', 'succeeded', 'failed', 'partial', 'skipped', 'abandoned'] as const).find((o) => o === e.outcome) ?? 'failed',
     counts: { ...emptyCounts(), ...parseJson<Partial<SyncCounts>>(e.counts, {}) },
     callsByCmdlet: parseJson<Record<string, number>>(e.callsByCmdlet, {}),
     retries: Number(e.retries ?? 0),

@@ -8,6 +8,8 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import { DoneMailboxes, runFullSync } from '../../lib/app/sync/sync';
+import { connectorStatus } from '../../lib/app/status';
+import { emptyCounts } from '../../lib/domain/sync-run';
 import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
 import { silentLogger } from '../../lib/log';
 import { createStateRepository } from '../../lib/storage/state-repository';
@@ -119,5 +121,38 @@ describe('the tenant lease', () => {
     expect((await inventory(runtime)).size).toBe(0);
     const [run] = await runtime.storage.runs.latest(stack.tenantId, 1);
     expect(run).toMatchObject({ kind: 'full', outcome: 'failed', error: expect.stringContaining('lease') });
+  });
+});
+
+function statusOf(runtime: Runtime) {
+  const { storage } = runtime;
+  return connectorStatus({
+    tenantId: stack.tenantId,
+    getStatus: (t) => storage.state.getStatus(t),
+    latestRuns: (t, n) => storage.runs.latest(t, n),
+    countDevices: (t, o) => storage.devices.count(t, o),
+    getLease: (t) => storage.state.getLease(t),
+  });
+}
+
+describe('abandoned runs', () => {
+  test('When an instance was killed mid-run, then its run shows abandoned in the status and the next run records it so', async () => {
+    stack.emulator.control.seed({ devices: 200, mailboxes: 100, seed: 33 });
+    const runtime = await newRuntime();
+    // What a kill leaves: the lease, renewed for the last time two minutes ago, and a run record at `running`.
+    const killed = 'killed-host#dead01';
+    const past = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() - 120_000 });
+    expect((await past.acquireLease(stack.tenantId, killed, 60_000)).acquired).toBe(true);
+    const startedAt = new Date(Date.now() - 120_000).toISOString();
+    await runtime.storage.runs.update({ tenantId: stack.tenantId, runId: 'full-killed-run', kind: 'full', startedAt, endedAt: null, outcome: 'running', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: killed });
+
+    const report = await statusOf(runtime);
+    expect(report.recentRuns.find((r) => r.runId === 'full-killed-run')).toMatchObject({ outcome: 'abandoned' });
+    expect(report.syncLease).toMatchObject({ owner: killed, live: false, renewedAt: expect.any(String) });
+
+    const { run } = await runFullSync(runtime.syncDeps());
+    expect(run.outcome).toBe('succeeded');
+    const stored = await runtime.storage.runs.latest(stack.tenantId, 5);
+    expect(stored.find((r) => r.runId === 'full-killed-run')).toMatchObject({ outcome: 'abandoned', instance: killed });
   });
 });

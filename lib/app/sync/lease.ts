@@ -109,6 +109,7 @@ export class LeaseKeeper {
       store: { ...d.store, write: guarded(d.store.write.bind(d.store)), markRemoved: guarded(d.store.markRemoved.bind(d.store)) },
       state: { ...d.state, saveCheckpoint: guarded(d.state.saveCheckpoint.bind(d.state)), clearCheckpoint: guarded(d.state.clearCheckpoint.bind(d.state)) },
       runs: {
+        ...d.runs,
         save: async (run) => {
           if (run.outcome !== 'failed') this.check();
           return d.runs.save(run);

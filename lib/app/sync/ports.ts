@@ -106,6 +106,8 @@ import type { SyncRun } from '../../domain/sync-run';
 
 export interface RunStore {
   save(run: SyncRun): Promise<void>;
+  /** Newest first; used to mark runs abandoned by a killed instance. */
+  latest(tenantId: string, n: number): Promise<SyncRun[]>;
 }
 
 export interface SyncProgress {

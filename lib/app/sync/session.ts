@@ -199,9 +199,28 @@ export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, 
   }
   const keeper = new LeaseKeeper(deps, taken.lease, ttl, o.signal);
   keeper.start();
+  await markAbandoned(deps, taken.lease.owner);
   try {
     return await body(keeper, keeper.guardedDeps());
   } finally {
     await keeper.stop();
+  }
+}
+
+/**
+ * Holding the lease now proves that every other run still recorded as running lost its
+ * own without finishing (killed, or cut off from storage): recorded as abandoned.
+ */
+async function markAbandoned(deps: SyncDeps, owner: string): Promise<void> {
+  try {
+    const runs = await deps.runs.latest(deps.tenantId, 20);
+    for (const r of runs) {
+      if (r.outcome !== 'running' || r.instance === owner) continue;
+      await deps.runs.save({ ...r, outcome: 'abandoned' });
+      deps.log.warn(`${r.kind} sync ${r.runId} of instance ${r.instance} never finished (its lease ended); recorded as abandoned`, { runId: r.runId, instance: r.instance });
+    }
+  } catch (e) {
+    // Only bookkeeping: the status read shows such runs as abandoned anyway.
+    deps.log.warn('Could not mark abandoned sync runs', { error: describeError(e) });
   }
 }

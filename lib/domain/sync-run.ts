@@ -41,6 +41,10 @@ export interface SyncRun {
   error?: string;
   /** When the checkpoint this run continued from was saved. */
   resumedFrom?: string;
+  /** Invocations this run took so far (a full sync cut short is continued); absent means 1. */
+  invocations?: number;
+  /** Time spent syncing over all invocations, ms (endedAt - startedAt also counts the gaps between them). */
+  activeMs?: number;
   /** The connector instance that ran it. */
   instance: string;
   /** Mailboxes whose statistics failed (their partnerships were stored from the listing); absent when none. */
@@ -67,4 +71,41 @@ export function withAbandoned(run: SyncRun, lease: LeaseHolder | null, now: Date
   if (run.outcome !== 'running') return run;
   const held = lease !== null && lease.owner === run.instance && Date.parse(lease.expiresAt) > now.getTime();
   return held ? run : { ...run, outcome: 'abandoned' };
+}
+
+/** What earlier invocations of a full sync did, carried in its checkpoint so the run record adds up. */
+export interface RunTotals {
+  counts: SyncCounts;
+  callsByCmdlet: Record<string, number>;
+  retries: number;
+  throttled: number;
+  pages: number;
+  transactions: number;
+  entitiesWritten: number;
+  activeMs: number;
+  invocations: number;
+}
+
+/**
+ * Earlier invocations' totals plus this one's. Every invocation lists from the start, so
+ * `seen` and `outOfScope` are the latest invocation's; the rest count each partnership in
+ * the invocation that processed it, and add up.
+ */
+export function addTotals(before: RunTotals | undefined, now: RunTotals): RunTotals {
+  if (!before) return now;
+  const counts = { ...now.counts };
+  for (const k of Object.keys(counts) as (keyof SyncCounts)[]) if (k !== 'seen' && k !== 'outOfScope') counts[k] += before.counts[k] ?? 0;
+  const callsByCmdlet = { ...before.callsByCmdlet };
+  for (const [k, v] of Object.entries(now.callsByCmdlet)) callsByCmdlet[k] = (callsByCmdlet[k] ?? 0) + v;
+  return {
+    counts,
+    callsByCmdlet,
+    retries: before.retries + now.retries,
+    throttled: before.throttled + now.throttled,
+    pages: before.pages + now.pages,
+    transactions: before.transactions + now.transactions,
+    entitiesWritten: before.entitiesWritten + now.entitiesWritten,
+    activeMs: before.activeMs + now.activeMs,
+    invocations: before.invocations + now.invocations,
+  };
 }

@@ -73,8 +73,7 @@ describe('resumed full sync', () => {
     expect(after.get(added.guid.toLowerCase())).toMatchObject({ mailbox: finished[0].name, deviceModel: 'iPad13,1', removed: false });
     expect(after.get(changedDevice.guid.toLowerCase())).toMatchObject({ friendlyName: 'Renamed after the checkpoint' });
     // Counted as what they are, not as "stored by an earlier invocation".
-    expect(first.run.counts.new + second.run.counts.new).toBe(1501);
-    expect(second.run.counts.changed).toBe(1);
+    expect(second.run.counts).toMatchObject({ seen: 1501, new: 1501, changed: 1, unchanged: 0 });
   });
 });
 
@@ -154,5 +153,31 @@ describe('abandoned runs', () => {
     expect(run.outcome).toBe('succeeded');
     const stored = await runtime.storage.runs.latest(stack.tenantId, 5);
     expect(stored.find((r) => r.runId === 'full-killed-run')).toMatchObject({ outcome: 'abandoned', instance: killed });
+  });
+});
+
+describe('the record of a resumed run', () => {
+  test('When a full sync takes three invocations, then its run record adds up counts, calls and time over all of them, with the invocation count', async () => {
+    stack.emulator.control.seed({ devices: 1500, mailboxes: 1000, seed: 34 });
+    const runtime = await newRuntime({ EXO_PAGE_SIZE: '500' });
+    const first = await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    const second = await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    expect([first.run.outcome, second.run.outcome]).toEqual(['partial', 'partial']);
+    const { run } = await runFullSync(runtime.syncDeps());
+    expect(run).toMatchObject({ outcome: 'succeeded', runId: first.run.runId, invocations: 3 });
+    expect(run.counts).toMatchObject({ seen: 1500, new: 1500, changed: 0, unchanged: 0, removed: 0 });
+    const calls = stack.emulator.control.calls().byCmdlet;
+    expect(run.callsByCmdlet['Get-MobileDeviceStatistics']).toBe(calls['Get-MobileDeviceStatistics']);
+    // One listing per invocation (its continuation pages are counted in `pages`).
+    expect(run.callsByCmdlet['Get-MobileDevice']).toBe(3);
+    expect(run.entitiesWritten).toBe(1500);
+    expect(run.activeMs).toBeGreaterThanOrEqual(second.run.activeMs!);
+    expect((await runtime.storage.runs.latest(stack.tenantId, 1))[0]).toMatchObject({ runId: run.runId, invocations: 3, counts: run.counts, callsByCmdlet: run.callsByCmdlet });
+
+    // Over an inventory already stored, each partnership is counted unchanged once.
+    await runFullSync(runtime.syncDeps(), { maxDurationMs: 0 });
+    const again = await runFullSync(runtime.syncDeps());
+    expect(again.run).toMatchObject({ outcome: 'succeeded', invocations: 2 });
+    expect(again.run.counts).toMatchObject({ seen: 1500, new: 0, changed: 0, unchanged: 1500 });
   });
 });

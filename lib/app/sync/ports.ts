@@ -99,10 +99,17 @@ export interface FullSyncCheckpoint {
    */
   doneMailboxes: string;
   invocations: number;
+  /** What the invocations so far did (absent in checkpoints of older versions). */
+  totals?: RunTotals;
+  /**
+   * Partnerships already counted by an earlier invocation in a mailbox not yet finished
+   * (same encoding, of lower-cased device guids): processed again, but not counted again.
+   */
+  countedPartnerships?: string;
 }
 
 export type { SyncKind, SyncOutcome, SyncCounts, SyncRun } from '../../domain/sync-run';
-import type { SyncRun } from '../../domain/sync-run';
+import type { RunTotals, SyncRun } from '../../domain/sync-run';
 
 export interface RunStore {
   save(run: SyncRun): Promise<void>;

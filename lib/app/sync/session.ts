@@ -7,7 +7,7 @@ import { describeError } from '../../errors';
 import { buildRecord, EMPTY_STATISTICS, type ListingFacts } from '../../domain/inventory';
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
-import { emptyCounts, type MailboxesWithoutStatistics } from '../../domain/sync-run';
+import { addTotals, emptyCounts, type MailboxesWithoutStatistics, type RunTotals } from '../../domain/sync-run';
 import type { MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
 import type { StoredIndex } from './stored-index';
 import { DEFAULT_LEASE_TTL_MS, LeaseKeeper } from './lease';
@@ -37,6 +37,8 @@ export class SyncSession {
     kind: SyncKind,
     runId: string,
     startedAt: string,
+    /** A resumed full sync: what its earlier invocations did, and the partnerships they counted in unfinished mailboxes. */
+    private readonly carried?: { totals?: RunTotals; counted?: { has(guid: string): boolean } },
   ) {
     this.run = {
       tenantId: deps.tenantId,
@@ -105,10 +107,14 @@ export class SyncSession {
         now,
         staleAfterDays: this.deps.staleAfterDays,
       });
-      if (record.stale) this.counts.stale++;
-      if (record.statisticsUnavailable !== null) this.counts.statisticsUnavailable++;
+      // Processed again after a stop, unchanged since: an earlier invocation counted it.
+      const countedBefore = change === 'unchanged' && (this.carried?.counted?.has(guid) ?? false);
+      if (!countedBefore) {
+        if (record.stale) this.counts.stale++;
+        if (record.statisticsUnavailable !== null) this.counts.statisticsUnavailable++;
+      }
       if (change === 'unchanged') {
-        this.counts.unchanged++;
+        if (!countedBefore) this.counts.unchanged++;
         continue;
       }
       if (change === 'changed') this.counts.changed++;
@@ -158,17 +164,37 @@ export class SyncSession {
     this.deps.onProgress?.({ pages: this.pages, devices: this.devices, mailboxesFetched: this.mailboxesFetched, elapsedMs: this.elapsedMs() });
   }
 
-  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
+  /** This invocation's work added to the earlier invocations' (carried in the checkpoint). */
+  totals(): RunTotals {
     const s = this.deps.source.stats();
-    Object.assign(this.run, {
-      outcome,
-      endedAt: outcome === 'running' ? null : this.now().toISOString(),
+    const mine: RunTotals = {
+      counts: { ...this.counts },
       callsByCmdlet: s.callsByCmdlet,
       retries: s.retries,
       throttled: s.throttled,
       pages: s.pages,
       transactions: this.transactions,
       entitiesWritten: this.entitiesWritten,
+      activeMs: this.elapsedMs(),
+      invocations: 1,
+    };
+    return addTotals(this.carried?.totals, mine);
+  }
+
+  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
+    const t = this.totals();
+    Object.assign(this.run, {
+      outcome,
+      endedAt: outcome === 'running' ? null : this.now().toISOString(),
+      counts: t.counts,
+      callsByCmdlet: t.callsByCmdlet,
+      retries: t.retries,
+      throttled: t.throttled,
+      pages: t.pages,
+      transactions: t.transactions,
+      entitiesWritten: t.entitiesWritten,
+      invocations: t.invocations,
+      activeMs: t.activeMs,
       ...(outcome === 'succeeded' ? { inventory: this.index.counts() } : {}),
       ...(this.withoutStatistics.count > 0 ? { mailboxesWithoutStatistics: this.withoutStatistics } : {}),
       ...(error !== undefined ? { error: describeError(error) } : {}),

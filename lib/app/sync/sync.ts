@@ -66,8 +66,11 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
     const runId = checkpoint?.runId ?? newRunId('full', now);
     const startedAt = checkpoint?.startedAt ?? now.toISOString();
     const done = new DoneMailboxes(checkpoint?.doneMailboxes);
+    // Partnerships counted in mailboxes that were not finished: by earlier invocations, and by this one.
+    const countedBefore = new DoneMailboxes(checkpoint?.countedPartnerships);
+    const countedOpen = new Map<string, string[]>();
     const index = await StoredIndex.load(deps);
-    const session = new SyncSession(deps, index, 'full', runId, startedAt);
+    const session = new SyncSession(deps, index, 'full', runId, startedAt, checkpoint ? { totals: checkpoint.totals, counted: countedBefore } : undefined);
     if (checkpoint) {
       session.run.resumedFrom = checkpoint.savedAt;
       deps.log.info(`Full sync ${runId} resumes: ${done.size} mailboxes were finished before ${checkpoint.savedAt}`, { runId, invocation: checkpoint.invocations + 1 });
@@ -76,14 +79,20 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
 
     const checkpointEvery = o.checkpointEveryMs ?? 30_000;
     let lastCheckpoint = Date.now();
-    const saveCheckpoint = () =>
-      deps.state.saveCheckpoint(deps.tenantId, 'full', {
+    const saveCheckpoint = () => {
+      const counted = new DoneMailboxes(countedBefore.encode());
+      for (const guids of countedOpen.values()) for (const g of guids) counted.add(g);
+      return deps.state.saveCheckpoint(deps.tenantId, 'full', {
         runId,
         startedAt,
         savedAt: new Date().toISOString(),
         doneMailboxes: done.encode(),
         invocations: (checkpoint?.invocations ?? 0) + 1,
+        totals: session.totals(),
+        // Bounded like the finished mailboxes: beyond it, a partnership may be counted twice, never lost.
+        countedPartnerships: counted.encode(DoneMailboxes.MAX_SAVED / 5),
       } satisfies FullSyncCheckpoint);
+    };
 
     // Statistics of a mailbox, fetched once per run: the partnerships not yet listed stay in
     // the map (a mailbox's partnerships can be pages apart); a mailbox whose map runs empty
@@ -159,12 +168,8 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
           }
           const guid = d.deviceGuid.toLowerCase();
           index.markSeen(guid);
-          if (done.has(key) && !redo) {
-            // Stored by an earlier invocation of this run.
-            session.counts.unchanged++;
-            if (index.byGuid.get(guid)?.stale) session.counts.stale++;
-            continue;
-          }
+          // Stored, and counted, by an earlier invocation of this run.
+          if (done.has(key) && !redo) continue;
           let group = byMailbox.get(key);
           if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
           group.devices.push(d);
@@ -176,6 +181,10 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
         for (const [key, g] of byMailbox) {
           const stats = await current.fetches.get(key)!;
           records.push(...session.build(g.mailbox, g.devices, stats));
+          if (!done.has(key)) {
+            const open = countedOpen.get(key) ?? [];
+            countedOpen.set(key, open.concat(g.devices.map((d) => d.deviceGuid.toLowerCase())));
+          }
           // A mailbox without statistics is never "finished": kept (not asked again this
           // run) and left out of the checkpoint, so a resumed run asks again.
           if (stats.unavailable !== null || done.has(key)) continue;
@@ -186,7 +195,12 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
           }
         }
         // Written behind the next page's statistics calls; `done` only grows once the write succeeded.
-        await session.writeBehind(records, () => completed.forEach((k) => done.add(k)));
+        await session.writeBehind(records, () =>
+          completed.forEach((k) => {
+            done.add(k);
+            countedOpen.delete(k);
+          }),
+        );
         session.pageDone(current.size);
         current = following;
 

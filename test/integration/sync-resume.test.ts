@@ -134,6 +134,54 @@ function statusOf(runtime: Runtime) {
   });
 }
 
+describe('a stalled holder', () => {
+  test('When a statistics call stalls longer than the lease, then the heartbeat keeps the lease, and once the holder cannot renew it stops at once and never writes beside the next holder', async () => {
+    stack.emulator.control.seed({ devices: 600, mailboxes: 300, seed: 35 });
+    const runtime = await newRuntime({ EXO_PAGE_SIZE: '200' });
+    const ttl = 900;
+    const a = runtime.syncDeps();
+    let renewals = 0;
+    let renewedPastTtl!: () => void;
+    const pastTtl = new Promise<void>((r) => (renewedPastTtl = r));
+    const renew = a.state.renewLease.bind(a.state);
+    a.state = { ...a.state, renewLease: async (l) => ((++renewals === 4 ? renewedPastTtl() : undefined), renew(l)) };
+    let writesAfterLoss = 0;
+    let aLost = false;
+    const write = a.store.write.bind(a.store);
+    a.store = { ...a.store, write: async (r) => ((aLost ? writesAfterLoss++ : undefined), write(r)) };
+
+    // The stall: the first statistics call answers only when the test ends (well past the lease).
+    let endStall!: () => void;
+    const stall = new Promise<void>((r) => (endStall = r));
+    stack.emulator.control.onNextCall('Get-MobileDeviceStatistics', () => stall);
+    const syncA = runFullSync(a, { leaseTtlMs: ttl }).catch((e) => e);
+
+    // Four renewals span more than the TTL: the lease is still A's, so B is turned away.
+    await pastTtl;
+    const b1 = await runFullSync(runtime.syncDeps(), { leaseTtlMs: ttl });
+    expect(b1.run.outcome).toBe('skipped');
+    expect(b1.heldBy?.holder).toBe(a.instanceId);
+
+    // A's lease ends (another holder takes it as expired): A's next renewal is refused, and it stops while its call is still stalled.
+    const other = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() + 10 * 60_000 });
+    const taken = await other.acquireLease(stack.tenantId, 'other-instance', 60_000);
+    expect(taken.acquired).toBe(true);
+    const failed = await syncA;
+    aLost = true;
+    expect(failed).toMatchObject({ code: 'LeaseLost' });
+    if (taken.acquired) await other.releaseLease(taken.lease);
+
+    const b2 = await runFullSync(runtime.syncDeps());
+    expect(b2.run.outcome).toBe('succeeded');
+    endStall();
+    expect(writesAfterLoss).toBe(0);
+    expect(await checkpointOf(runtime)).toBeNull();
+    expect((await inventory(runtime)).size).toBe(600);
+    const runs = await runtime.storage.runs.latest(stack.tenantId, 5);
+    expect(runs.find((r) => r.instance === a.instanceId)).toMatchObject({ outcome: 'failed', error: expect.stringContaining('lease') });
+  });
+});
+
 describe('abandoned runs', () => {
   test('When an instance was killed mid-run, then its run shows abandoned in the status and the next run records it so', async () => {
     stack.emulator.control.seed({ devices: 200, mailboxes: 100, seed: 33 });

@@ -53,6 +53,11 @@ export class LeaseKeeper {
     return this.lostError !== null;
   }
 
+  /** Why the lease was lost; null while held. */
+  get lossError(): SyncLeaseLostError | null {
+    return this.lostError;
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.ttlMs / 3)));
     // The heartbeat alone never keeps a process alive (a CLI run ends when its sync does).
@@ -106,6 +111,8 @@ export class LeaseKeeper {
     };
     return {
       ...d,
+      // A wait may last at most two heartbeats: the lease still covers it if one renewal is late.
+      source: d.source.bound?.({ signal: this.signal, maxWaitMs: Math.floor((this.ttlMs * 2) / 3) }) ?? d.source,
       store: { ...d.store, write: guarded(d.store.write.bind(d.store)), markRemoved: guarded(d.store.markRemoved.bind(d.store)) },
       state: { ...d.state, saveCheckpoint: guarded(d.state.saveCheckpoint.bind(d.state)), clearCheckpoint: guarded(d.state.clearCheckpoint.bind(d.state)) },
       runs: {

@@ -39,6 +39,11 @@ export interface InventorySource {
   statisticsOfMailbox(mailbox: MailboxInfo): Promise<MailboxStatistics>;
   /** Whether scoping needs the mailbox directory (groups or filter) rather than the whole organization. */
   scoped: boolean;
+  /**
+   * The same source with every Exchange call given `signal` (the lease's: a holder that
+   * lost it stops calling at once) and no single wait longer than `maxWaitMs`.
+   */
+  bound?(o: { signal: AbortSignal; maxWaitMs: number }): InventorySource;
   /** Calls made so far, by cmdlet, and retries/throttling, for the run record. */
   stats(): { callsByCmdlet: Record<string, number>; retries: number; throttled: number; pages: number };
 }

@@ -230,9 +230,9 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       // this one writes nothing but its failure.
       await session.flush().catch(() => undefined);
       if (!keeper.lost) await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
-      await session.saveRun('failed', e).catch(() => undefined);
+      await session.saveRun('failed', keeper.lossError ?? e).catch(() => undefined);
       deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
-      throw e;
+      throw keeper.lossError ?? e;
     } finally {
       await pages.return?.(undefined).catch(() => undefined);
     }
@@ -295,9 +295,9 @@ export async function runDeltaSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pr
       return { run };
     } catch (e) {
       await session.flush().catch(() => undefined);
-      await session.saveRun('failed', e).catch(() => undefined);
-      deps.log.error(`Delta sync ${runId} failed: ${describeError(e)}`, { runId });
-      throw e;
+      await session.saveRun('failed', keeper.lossError ?? e).catch(() => undefined);
+      deps.log.error(`Delta sync ${runId} failed: ${describeError(keeper.lossError ?? e)}`, { runId });
+      throw keeper.lossError ?? e;
     }
   });
 }

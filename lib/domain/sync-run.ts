@@ -61,6 +61,8 @@ export interface LeaseHolder {
   acquiredAt: string;
   renewedAt: string;
   expiresAt: string;
+  /** The holder's TTL: it renews every ttlMs/3. */
+  ttlMs?: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import { DoneMailboxes, runFullSync } from '../../lib/app/sync/sync';
 import { connectorStatus } from '../../lib/app/status';
+import { breakSyncLease } from '../../lib/app/sync/break-lease';
 import { emptyCounts } from '../../lib/domain/sync-run';
 import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
 import { silentLogger } from '../../lib/log';
@@ -179,6 +180,38 @@ describe('a stalled holder', () => {
     expect((await inventory(runtime)).size).toBe(600);
     const runs = await runtime.storage.runs.latest(stack.tenantId, 5);
     expect(runs.find((r) => r.instance === a.instanceId)).toMatchObject({ outcome: 'failed', error: expect.stringContaining('lease') });
+  });
+});
+
+describe('breaking the lease', () => {
+  test('When the holder stopped renewing, then --break-lease takes over, audited; while the holder renews, it is refused', async () => {
+    stack.emulator.control.seed({ devices: 100, mailboxes: 50, seed: 36 });
+    const runtime = await newRuntime();
+    const breaker = () => breakSyncLease({ tenantId: stack.tenantId, state: runtime.storage.state, audit: runtime.storage.audit, actor: 'cli:tester@host', log: silentLogger });
+
+    // A live holder (just renewed): refused, and the lease stays its own.
+    const live = await runtime.storage.state.acquireLease(stack.tenantId, 'live-instance', 60_000);
+    expect(live.acquired).toBe(true);
+    expect(await breaker()).toMatchObject({ outcome: 'refused', holder: 'live-instance' });
+    const skipped = await runFullSync(runtime.syncDeps());
+    expect(skipped).toMatchObject({ run: { outcome: 'skipped' }, heldBy: { holder: 'live-instance', renewedAt: expect.any(String) } });
+    if (live.acquired) await runtime.storage.state.releaseLease(live.lease);
+
+    // A holder silent for 50 s (two heartbeats are 40 s) whose lease has not expired yet: broken.
+    const silent = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() - 50_000 });
+    expect((await silent.acquireLease(stack.tenantId, 'silent-instance', 60_000)).acquired).toBe(true);
+    expect(await breaker()).toMatchObject({ outcome: 'broken', holder: 'silent-instance' });
+    const { run } = await runFullSync(runtime.syncDeps());
+    expect(run.outcome).toBe('succeeded');
+
+    const audit = await runtime.storage.audit.list(stack.tenantId, new Date().toISOString().slice(0, 7));
+    const entries = audit.filter((e) => e.action === 'sync.breakLease').map((e) => ({ actor: e.actor, target: e.target, outcome: e.outcome }));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        { actor: 'cli:tester@host', target: 'live-instance', outcome: 'refused' },
+        { actor: 'cli:tester@host', target: 'silent-instance', outcome: 'broken' },
+      ]),
+    );
   });
 });
 

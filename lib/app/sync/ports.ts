@@ -80,7 +80,7 @@ export interface Lease {
   expiresAt: string;
 }
 
-export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string };
+export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string; renewedAt?: string };
 
 export interface SyncStateStore {
   acquireLease(tenantId: string, owner: string, ttlMs: number): Promise<LeaseResult>;

@@ -212,7 +212,7 @@ export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, 
   const ttl = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
   if (!taken.acquired) {
-    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt}`, {
+    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt} (last renewed ${taken.renewedAt ?? 'unknown'})`, {
       tenantId: deps.tenantId,
       holder: taken.holder,
       expiresAt: taken.expiresAt,
@@ -220,7 +220,7 @@ export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, 
     const now = (deps.now?.() ?? new Date()).toISOString();
     return {
       run: { tenantId: deps.tenantId, runId: '', kind, startedAt: now, endedAt: now, outcome: 'skipped', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: deps.instanceId },
-      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt },
+      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt, ...(taken.renewedAt ? { renewedAt: taken.renewedAt } : {}) },
     };
   }
   const keeper = new LeaseKeeper(deps, taken.lease, ttl, o.signal);

@@ -39,7 +39,7 @@ export interface SyncOptions {
 export interface SyncResult {
   run: SyncRun;
   /** Set when another instance holds the tenant lease and this sync did not run. */
-  heldBy?: { holder: string; expiresAt: string };
+  heldBy?: { holder: string; expiresAt: string; renewedAt?: string };
 }
 
 /**

@@ -7,6 +7,7 @@
  * every write through `guard` refuses, so an instance that lost the lease writes no
  * device record, checkpoint or run record after the loss but its own failure.
  */
+import { setMaxListeners } from 'node:events';
 import { AppError } from '../../errors';
 import { describeError } from '../../errors';
 import type { Lease, SyncDeps } from './ports';
@@ -36,6 +37,8 @@ export class LeaseKeeper {
     private readonly outer?: AbortSignal,
   ) {
     this.current = lease;
+    // Every Exchange call in flight or queued listens on this one signal.
+    setMaxListeners(0, this.controller.signal);
     if (outer?.aborted) this.onOuterAbort();
     else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
   }

@@ -107,10 +107,10 @@ export interface FullSyncCheckpoint {
   /** What the invocations so far did (absent in checkpoints of older versions). */
   totals?: RunTotals;
   /**
-   * Partnerships already counted by an earlier invocation in a mailbox not yet finished
-   * (same encoding, of lower-cased device guids): processed again, but not counted again.
+   * The position: every mailbox whose lower-cased name sorts at or before this is stored
+   * (absent before the first chunk, and in checkpoints of the previous design).
    */
-  countedPartnerships?: string;
+  doneThrough?: string;
 }
 
 export type { SyncKind, SyncOutcome, SyncCounts, SyncRun } from '../../domain/sync-run';

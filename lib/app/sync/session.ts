@@ -37,8 +37,8 @@ export class SyncSession {
     kind: SyncKind,
     runId: string,
     startedAt: string,
-    /** A resumed full sync: what its earlier invocations did, and the partnerships they counted in unfinished mailboxes. */
-    private readonly carried?: { totals?: RunTotals; counted?: { has(guid: string): boolean } },
+    /** A resumed full sync: what its earlier invocations did. */
+    private readonly carried?: { totals?: RunTotals },
   ) {
     this.run = {
       tenantId: deps.tenantId,
@@ -107,14 +107,10 @@ export class SyncSession {
         now,
         staleAfterDays: this.deps.staleAfterDays,
       });
-      // Processed again after a stop, unchanged since: an earlier invocation counted it.
-      const countedBefore = change === 'unchanged' && (this.carried?.counted?.has(guid) ?? false);
-      if (!countedBefore) {
-        if (record.stale) this.counts.stale++;
-        if (record.statisticsUnavailable !== null) this.counts.statisticsUnavailable++;
-      }
+      if (record.stale) this.counts.stale++;
+      if (record.statisticsUnavailable !== null) this.counts.statisticsUnavailable++;
       if (change === 'unchanged') {
-        if (!countedBefore) this.counts.unchanged++;
+        this.counts.unchanged++;
         continue;
       }
       if (change === 'changed') this.counts.changed++;

@@ -141,6 +141,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
         await session.writeBehind(records, () => {
           if (doneThrough === undefined || through > doneThrough) doneThrough = through;
         });
+        session.progress();
 
         const finished = at + CHUNK_MAILBOXES >= todo.length;
         if (!finished && (lastOfInvocation || Date.now() - lastCheckpoint >= checkpointEvery)) {

@@ -157,6 +157,11 @@ export class SyncSession {
   pageDone(devicesInPage: number): void {
     this.pages++;
     this.devices += devicesInPage;
+    this.progress();
+  }
+
+  /** Reports progress (also between listing pages: a full sync's statistics come after its listing). */
+  progress(): void {
     this.deps.onProgress?.({ pages: this.pages, devices: this.devices, mailboxesFetched: this.mailboxesFetched, elapsedMs: this.elapsedMs() });
   }
 

@@ -159,8 +159,12 @@ function contextFor(name: string, log: Logger, triggerType: string): InvocationC
     functionName: name,
     options: { trigger: { type: triggerType, name: 'trigger' }, extraInputs: [], extraOutputs: [] },
     logHandler: (level, ...args) => {
-      const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
-      const fields = { function: name, invocationId };
+      // contextLogger's one structured object: its message and fields kept apart, each once.
+      const [only] = args;
+      const structured = args.length === 1 && typeof only === 'object' && only !== null && !(only instanceof Error) && typeof (only as { message?: unknown }).message === 'string';
+      const { message: text, ...given } = structured ? (only as { message: string }) : { message: '' };
+      const message = structured ? text : args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
+      const fields = { ...given, function: name, invocationId };
       if (level === 'error' || level === 'critical') log.error(message, fields);
       else if (level === 'warning') log.warn(message, fields);
       else if (level === 'debug' || level === 'trace') log.debug(message, fields);

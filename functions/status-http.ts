@@ -16,6 +16,7 @@ export async function status(request: HttpRequest, context: InvocationContext): 
       getStatus: (t) => storage.state.getStatus(t),
       latestRuns: (t, n) => storage.runs.latest(t, n),
       countDevices: (t, o) => storage.devices.count(t, o),
+      getLease: (t) => storage.state.getLease(t),
     });
     return jsonResponse(200, report, { 'cache-control': 'no-store' });
   } catch (err) {

@@ -21,7 +21,7 @@ export async function startSync(request: HttpRequest, context: InvocationContext
     const input = await parseJsonBody(request, body);
     log.info(`Manual ${input.kind} sync requested by ${caller.id}`);
     const { run, heldBy } = await runSync(runtime, { kind: input.kind, maxDurationMs: TIME_BUDGET_MS, log });
-    if (heldBy) return jsonResponse(409, { code: 'SyncInProgress', detail: `instance ${heldBy.holder} is syncing this tenant until ${heldBy.expiresAt}`, ...heldBy });
+    if (heldBy) return jsonResponse(409, { code: 'SyncInProgress', detail: `instance ${heldBy.holder} is syncing this tenant (lease until ${heldBy.expiresAt}, last renewed ${heldBy.renewedAt ?? 'at an unknown time'})`, ...heldBy });
     log.info(summariseRun(run));
     return jsonResponse(run.outcome === 'succeeded' ? 200 : 202, { run, summary: summariseRun(run) });
   } catch (err) {

@@ -122,7 +122,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
           saveCheckpoint: (t, kind, c) => state.saveCheckpoint(t, kind, c),
           clearCheckpoint: (t, kind) => state.clearCheckpoint(t, kind),
         },
-        runs: { save: (run) => storage.runs.update(run) },
+        runs: { save: (run) => storage.runs.update(run), latest: (t, n) => storage.runs.latest(t, n) },
         log: so.log ?? log,
         now: o.now,
         onProgress: so.onProgress,

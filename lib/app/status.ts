@@ -1,12 +1,14 @@
 /** What GET /api/status shows: the connector status, the last sync runs and inventory counts. */
 import type { ConnectorStatus } from '../domain/connector-status';
-import type { SyncRun } from '../domain/sync-run';
+import { withAbandoned, type LeaseHolder, type SyncRun } from '../domain/sync-run';
 
 export interface StatusDeps {
   tenantId: string;
   getStatus(tenantId: string): Promise<{ status: ConnectorStatus } | null>;
   latestRuns(tenantId: string, n: number): Promise<SyncRun[]>;
   countDevices(tenantId: string, o: { includeRemoved: boolean }): Promise<number>;
+  getLease(tenantId: string): Promise<LeaseHolder | null>;
+  now?: () => Date;
 }
 
 export interface StatusReport {
@@ -16,10 +18,14 @@ export interface StatusReport {
   lastFullSync: SyncRun | null;
   lastDeltaSync: SyncRun | null;
   recentRuns: SyncRun[];
+  /** The instance syncing now and when it last renewed its lease (a heartbeat every ttl/3); null when none. */
+  syncLease: (LeaseHolder & { live: boolean }) | null;
 }
 
 export async function connectorStatus(deps: StatusDeps): Promise<StatusReport> {
-  const [status, runs] = await Promise.all([deps.getStatus(deps.tenantId), deps.latestRuns(deps.tenantId, 20)]);
+  const [status, stored, lease] = await Promise.all([deps.getStatus(deps.tenantId), deps.latestRuns(deps.tenantId, 20), deps.getLease(deps.tenantId)]);
+  const now = deps.now?.() ?? new Date();
+  const runs = stored.map((r) => withAbandoned(r, lease, now));
   const lastFullSync = runs.find((r) => r.kind === 'full' && r.outcome === 'succeeded') ?? null;
   // The last successful run recorded the inventory it left; counting the table is the
   // fallback (it reads every record, which takes seconds at 100,000 devices).
@@ -35,5 +41,6 @@ export async function connectorStatus(deps: StatusDeps): Promise<StatusReport> {
     lastFullSync,
     lastDeltaSync: runs.find((r) => r.kind === 'delta' && r.outcome === 'succeeded') ?? null,
     recentRuns: runs.slice(0, 5),
+    syncLease: lease ? { ...lease, live: Date.parse(lease.expiresAt) > now.getTime() } : null,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run sync -- --full | --delta`: one sync from a shell, with progress on long runs
- * and a summary at the end.
+ * `npm run sync -- --full | --delta [--break-lease]`: one sync from a shell, with progress
+ * on long runs and a summary at the end. `--break-lease` first takes the tenant lease
+ * from a holder that stopped renewing it (audited; refused while the holder renews).
  *
  * Settings: as soon as any `EXO_*` or `STORAGE_*` setting is in the environment, the
  * environment is the configuration and is validated exactly as the app does (one
@@ -10,16 +11,18 @@
  * It says which it used (names only, never values).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, processEnv, type Env } from '../config';
 import { createRuntime } from '../app/runtime';
 import { runSync, summariseRun } from '../app/sync/run-sync';
+import { breakSyncLease } from '../app/sync/break-lease';
 import { consoleLogger } from '../log';
 import { ConfigError, describeError } from '../errors';
 
 function usage(message?: string): never {
   if (message) console.error(message);
-  console.error('usage: npm run sync -- --full | --delta');
+  console.error('usage: npm run sync -- --full | --delta [--break-lease]');
   process.exit(2);
 }
 
@@ -50,7 +53,8 @@ function chooseSettings(env: Env): { env: Env; source: string } {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const kinds = args.filter((a) => a === '--full' || a === '--delta');
-  const unknown = args.filter((a) => a !== '--full' && a !== '--delta');
+  const breakLease = args.includes('--break-lease');
+  const unknown = args.filter((a) => a !== '--full' && a !== '--delta' && a !== '--break-lease');
   if (unknown.length) usage(`unknown argument(s): ${unknown.join(' ')}`);
   if (kinds.length !== 1) usage('give exactly one of --full or --delta');
   const kind = kinds[0] === '--full' ? 'full' : 'delta';
@@ -68,6 +72,16 @@ async function main(): Promise<void> {
   const log = consoleLogger(config.logLevel, { component: 'cli' });
   const runtime = createRuntime(config, log);
   await runtime.storage.tables.ensureTables();
+  if (breakLease) {
+    const actor = `cli:${os.userInfo().username}@${os.hostname()}`;
+    const b = await breakSyncLease({ tenantId: config.tenantId, state: runtime.storage.state, audit: runtime.storage.audit, actor, log });
+    if (b.outcome === 'refused') {
+      await runtime.close();
+      console.error(`Lease not broken: instance ${b.holder} renewed it at ${b.renewedAt} and is still syncing (lease until ${b.expiresAt}).`);
+      process.exit(3);
+    }
+    console.log(b.outcome === 'broken' ? `Broke the sync lease of instance ${b.holder}, silent since ${b.renewedAt}.` : 'No instance held the sync lease.');
+  }
   let lastPrint = 0;
   const { run, heldBy } = await runSync(runtime, {
     kind,
@@ -80,7 +94,10 @@ async function main(): Promise<void> {
   });
   await runtime.close();
   if (heldBy) {
-    console.error(`Not run: instance ${heldBy.holder} is syncing this tenant (lease until ${heldBy.expiresAt}).`);
+    console.error(
+      `Not run: instance ${heldBy.holder} is syncing this tenant (last renewed its lease at ${heldBy.renewedAt ?? 'an unknown time'}, lease until ${heldBy.expiresAt}). ` +
+        'If that instance is dead, `npm run sync -- --break-lease` takes over once it has stopped renewing.',
+    );
     process.exit(3);
   }
   console.log(summariseRun(run));

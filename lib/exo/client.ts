@@ -67,6 +67,13 @@ export interface InvokeOptions {
   anchorMailbox?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The longest single wait between attempts (a Retry-After, a backoff): a longer
+   * Retry-After fails the call at once with ExoThrottledError. A sync passes what its
+   * lease covers, so no wait outlasts the lease (the signal ends any wait, and the
+   * request in flight, once the lease is lost).
+   */
+  maxWaitMs?: number;
   /** Overrides the client's page size for this call. */
   pageSize?: number;
   /**
@@ -122,6 +129,7 @@ interface CallState {
   body: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  maxWaitMs?: number;
   clientRequestId: string;
   retries: number;
   throttled: number;
@@ -212,6 +220,18 @@ export class ExoClient {
       now: () => this.clock.now(),
       tokenSource: () => this.tokens.describe(),
     };
+  }
+
+  /**
+   * The same client (connection, limiter, counters) with `defaults` applied to every call
+   * that does not set them: how a sync hands its lease's signal and wait cap to the
+   * cmdlet helpers without threading them through each one.
+   */
+  withDefaults(defaults: Pick<InvokeOptions, 'signal' | 'maxWaitMs'>): ExoClient {
+    const view = Object.create(this) as ExoClient;
+    view.pages = <T = ExoObject>(cmdlet: string, parameters: Record<string, unknown> = {}, options: InvokeOptions = {}) => this.pages<T>(cmdlet, parameters, { ...defaults, ...options });
+    view.invoke = <T = ExoObject>(cmdlet: string, parameters: Record<string, unknown> = {}, options: InvokeOptions = {}) => this.invoke<T>(cmdlet, parameters, { ...defaults, ...options });
+    return view;
   }
 
   /** Runs a cmdlet and collects every page. For small results; stream big listings with pages(). */
@@ -353,6 +373,7 @@ export class ExoClient {
       body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }),
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
       signal: options.signal,
+      maxWaitMs: options.maxWaitMs,
       clientRequestId,
       retries: 0,
       throttled: 0,
@@ -382,13 +403,15 @@ export class ExoClient {
       const error = outcome.error!;
       const rule = RETRY_RULES.find((r) => r.meetsConditions(error, state));
       if (!rule) throw error instanceof ExoError ? error : new ExoTransientError({ cmdlet: call.cmdlet, reason: error.message }, { cause: error });
-      const decision = rule.decide(error, outcome.response, state, this.retryLimits);
+      const limits = call.maxWaitMs === undefined ? this.retryLimits : { ...this.retryLimits, maxRetryAfterMs: Math.min(this.maxRetryAfterMs, call.maxWaitMs) };
+      const decision = rule.decide(error, outcome.response, state, limits);
       if (!decision.retry) throw decision.error;
       if (decision.countsAsFailure) state.failures++;
       if (decision.refreshToken) state.refreshedToken = forceRefresh = true;
       this.noteRetry(call, error, decision.waitMs, state.attempts);
-      if (decision.pauseClient) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + decision.waitMs);
-      else await this.sleep(call, decision.waitMs);
+      const waitMs = Math.min(decision.waitMs, call.maxWaitMs ?? Infinity);
+      if (decision.pauseClient) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + waitMs);
+      else await this.sleep(call, waitMs);
     }
   }
 

@@ -23,7 +23,13 @@ export interface Lease {
   etag: string;
 }
 
-export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string };
+export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string; renewedAt?: string };
+
+/** What `breakLease` did: taken away from a silent holder, refused (it renewed recently), or nothing to break. */
+export type BreakLeaseResult =
+  | { outcome: 'broken'; holder: string; renewedAt: string; expiresAt: string }
+  | { outcome: 'refused'; holder: string; renewedAt: string; expiresAt: string }
+  | { outcome: 'none' };
 
 export interface Checkpoint<T> {
   kind: string;
@@ -33,6 +39,7 @@ export interface Checkpoint<T> {
 
 export type { ConnectorStatus } from '../domain/connector-status';
 import type { ConnectorStatus, FeatureStatus } from '../domain/connector-status';
+import type { LeaseHolder } from '../domain/sync-run';
 
 export interface StateRepository {
   /** Takes the lease if nobody holds it or the holder's lease expired. */
@@ -41,6 +48,14 @@ export interface StateRepository {
   renewLease(lease: Lease): Promise<Lease>;
   /** Gives the lease up; false if it was no longer ours (nothing is changed then). */
   releaseLease(lease: Lease): Promise<boolean>;
+  /** The lease as stored (possibly expired); null when nobody took it or it was released. */
+  getLease(tenantId: string): Promise<LeaseHolder | null>;
+  /**
+   * Removes the lease of a holder that stopped renewing: one whose last renewal is at
+   * least `silentForMs` old (or whose lease expired). Refuses a holder that renewed more
+   * recently. Conditional on the lease as read, so a renewal in between wins.
+   */
+  breakLease(tenantId: string, silentForMs: number): Promise<BreakLeaseResult>;
 
   getCheckpoint<T = unknown>(tenantId: string, kind: string): Promise<Checkpoint<T> | null>;
   saveCheckpoint(tenantId: string, kind: string, data: object): Promise<void>;
@@ -110,7 +125,7 @@ export function createStateRepository(client: TableClient, o: StateRepositoryOpt
         const current = await getOrNull(client, tenant, LEASE, 'read lease');
         if (current && Date.parse(String(current.expiresAt)) > at) {
           // Held and not expired, even by an owner of the same name: the ETag is the lease.
-          return { acquired: false, holder: String(current.owner), expiresAt: String(current.expiresAt) };
+          return { acquired: false, holder: String(current.owner), expiresAt: String(current.expiresAt), ...(typeof current.renewedAt === 'string' ? { renewedAt: current.renewedAt } : {}) };
         }
         const outcome = await guard('take lease', async () => {
           try {
@@ -157,6 +172,38 @@ export function createStateRepository(client: TableClient, o: StateRepositoryOpt
           const s = statusOf(e);
           if (s === 412 || s === 404) return false;
           throw e;
+        }
+      });
+    },
+
+    async getLease(tenantId) {
+      const e = await getOrNull(client, tenantKey(tenantId), LEASE, 'read lease');
+      if (!e) return null;
+      const expiresAt = String(e.expiresAt ?? '');
+      return { owner: String(e.owner ?? ''), acquiredAt: String(e.acquiredAt ?? ''), renewedAt: String(e.renewedAt ?? e.acquiredAt ?? ''), expiresAt, ...(typeof e.ttlMs === 'number' ? { ttlMs: e.ttlMs } : {}) };
+    },
+
+    async breakLease(tenantId, silentForMs) {
+      if (!Number.isFinite(silentForMs) || silentForMs < 0) throw ValidationError.of('silentForMs', `must be a non-negative number, got ${silentForMs}`);
+      const tenant = tenantKey(tenantId);
+      const e = await getOrNull(client, tenant, LEASE, 'read lease');
+      if (!e) return { outcome: 'none' };
+      const holder = String(e.owner ?? '');
+      const expiresAt = String(e.expiresAt ?? '');
+      const renewedAt = String(e.renewedAt ?? e.acquiredAt ?? '');
+      const at = now();
+      const silent = Date.parse(expiresAt) <= at || !(at - Date.parse(renewedAt) < silentForMs);
+      if (!silent) return { outcome: 'refused', holder, renewedAt, expiresAt };
+      return guard('break lease', async () => {
+        try {
+          await client.deleteEntity(tenant, LEASE, { etag: e.etag });
+          return { outcome: 'broken' as const, holder, renewedAt, expiresAt };
+        } catch (err) {
+          const s = statusOf(err);
+          // 412: renewed (or taken) since our read, so it is alive; 404: released meanwhile.
+          if (s === 412) return { outcome: 'refused' as const, holder, renewedAt, expiresAt };
+          if (s === 404) return { outcome: 'none' as const };
+          throw err;
         }
       });
     },

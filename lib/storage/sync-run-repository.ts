@@ -50,6 +50,8 @@ function toEntity(run: SyncRun): TableEntity {
   if (run.endedAt !== null) e.endedAt = run.endedAt;
   if (run.error !== undefined) e.error = run.error.slice(0, MAX_ERROR_CHARS);
   if (run.resumedFrom !== undefined) e.resumedFrom = run.resumedFrom;
+  if (run.invocations !== undefined) e.invocations = run.invocations;
+  if (run.activeMs !== undefined) e.activeMs = run.activeMs;
   if (run.inventory !== undefined) e.inventory = JSON.stringify(run.inventory);
   if (run.mailboxesWithoutStatistics !== undefined) e.mailboxesWithoutStatistics = JSON.stringify(run.mailboxesWithoutStatistics);
   return e;
@@ -71,7 +73,7 @@ function fromEntity(e: Record<string, unknown>): SyncRun {
     kind: e.kind === 'delta' ? 'delta' : 'full',
     startedAt: String(e.startedAt ?? ''),
     endedAt: typeof e.endedAt === 'string' ? e.endedAt : null,
-    outcome: (['running', 'succeeded', 'failed', 'partial', 'skipped'] as const).find((o) => o === e.outcome) ?? 'failed',
+    outcome: (['running', 'succeeded', 'failed', 'partial', 'skipped', 'abandoned'] as const).find((o) => o === e.outcome) ?? 'failed',
     counts: { ...emptyCounts(), ...parseJson<Partial<SyncCounts>>(e.counts, {}) },
     callsByCmdlet: parseJson<Record<string, number>>(e.callsByCmdlet, {}),
     retries: Number(e.retries ?? 0),
@@ -83,6 +85,8 @@ function fromEntity(e: Record<string, unknown>): SyncRun {
   };
   if (typeof e.error === 'string') run.error = e.error;
   if (typeof e.resumedFrom === 'string') run.resumedFrom = e.resumedFrom;
+  if (typeof e.invocations === 'number') run.invocations = e.invocations;
+  if (typeof e.activeMs === 'number') run.activeMs = e.activeMs;
   if (typeof e.inventory === 'string') run.inventory = parseJson<{ active: number; removed: number }>(e.inventory, { active: 0, removed: 0 });
   if (typeof e.mailboxesWithoutStatistics === 'string') run.mailboxesWithoutStatistics = parseJson<MailboxesWithoutStatistics>(e.mailboxesWithoutStatistics, { count: 0, first: [] });
   return run;

@@ -327,7 +327,7 @@ describe('tenant lease', () => {
     const second = await storage.state.acquireLease(TENANT, 'instance-b', 60_000);
     const sameName = await storage.state.acquireLease(TENANT, 'instance-a', 60_000);
 
-    expect(second).toEqual({ acquired: false, holder: 'instance-a', expiresAt: '2025-01-01T00:01:00.000Z' });
+    expect(second).toEqual({ acquired: false, holder: 'instance-a', expiresAt: '2025-01-01T00:01:00.000Z', renewedAt: '2025-01-01T00:00:00.000Z' });
     expect(sameName.acquired).toBe(false);
   });
 
@@ -344,7 +344,8 @@ describe('tenant lease', () => {
 
     expect(renewed.expiresAt).toBe('2025-01-01T00:01:30.000Z');
     expect(renewed.etag).not.toBe(taken.lease.etag);
-    expect(other).toEqual({ acquired: false, holder: 'instance-a', expiresAt: '2025-01-01T00:01:30.000Z' });
+    // The holder's last renewal is told too (a silent holder can be broken with --break-lease).
+    expect(other).toEqual({ acquired: false, holder: 'instance-a', expiresAt: '2025-01-01T00:01:30.000Z', renewedAt: '2025-01-01T00:00:30.000Z' });
   });
 
   test('When an expired lease was taken over, then the old holder cannot renew (LeaseLost) nor release it', async () => {

@@ -28,10 +28,10 @@ export class DoneMailboxes {
     return this.hashes.size;
   }
 
-  encode(): string {
+  encode(max = DoneMailboxes.MAX_SAVED): string {
     const parts: Buffer[] = [];
     for (const h of this.hashes) {
-      if (parts.length >= DoneMailboxes.MAX_SAVED) break;
+      if (parts.length >= max) break;
       parts.push(Buffer.from(h, 'base64'));
     }
     return Buffer.concat(parts).toString('base64');

@@ -132,6 +132,8 @@ export function createExchangeInventorySource(client: ExoClient, scopeConfig: Sc
       }
     },
 
+    bound: (b) => createExchangeInventorySource(client.withDefaults(b), scopeConfig, o),
+
     listMailboxesInScope: () => scope.directory(),
 
     getMailbox: (name) => (name ? scope.lookup(name) : Promise.resolve(null)),

@@ -39,6 +39,11 @@ export interface InventorySource {
   statisticsOfMailbox(mailbox: MailboxInfo): Promise<MailboxStatistics>;
   /** Whether scoping needs the mailbox directory (groups or filter) rather than the whole organization. */
   scoped: boolean;
+  /**
+   * The same source with every Exchange call given `signal` (the lease's: a holder that
+   * lost it stops calling at once) and no single wait longer than `maxWaitMs`.
+   */
+  bound?(o: { signal: AbortSignal; maxWaitMs: number }): InventorySource;
   /** Calls made so far, by cmdlet, and retries/throttling, for the run record. */
   stats(): { callsByCmdlet: Record<string, number>; retries: number; throttled: number; pages: number };
 }
@@ -89,7 +94,7 @@ export interface Lease {
   expiresAt: string;
 }
 
-export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string };
+export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string; renewedAt?: string };
 
 export interface SyncStateStore {
   acquireLease(tenantId: string, owner: string, ttlMs: number): Promise<LeaseResult>;
@@ -113,13 +118,22 @@ export interface FullSyncCheckpoint {
    */
   doneMailboxes: string;
   invocations: number;
+  /** What the invocations so far did (absent in checkpoints of older versions). */
+  totals?: RunTotals;
+  /**
+   * The position: every mailbox whose lower-cased name sorts at or before this is stored
+   * (absent before the first chunk, and in checkpoints of the previous design).
+   */
+  doneThrough?: string;
 }
 
 export type { SyncKind, SyncOutcome, SyncCounts, SyncRun } from '../../domain/sync-run';
-import type { SyncRun } from '../../domain/sync-run';
+import type { RunTotals, SyncRun } from '../../domain/sync-run';
 
 export interface RunStore {
   save(run: SyncRun): Promise<void>;
+  /** Newest first; used to mark runs abandoned by a killed instance. */
+  latest(tenantId: string, n: number): Promise<SyncRun[]>;
 }
 
 export interface SyncProgress {

@@ -47,7 +47,9 @@ export function summariseRun(run: SyncRun): string {
   const seconds = run.endedAt ? ((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1) : '?';
   const calls = Object.entries(run.callsByCmdlet).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return (
-    `${run.kind} sync ${run.runId || '(not run)'}: ${run.outcome} in ${seconds} s; ` +
+    `${run.kind} sync ${run.runId || '(not run)'}: ${run.outcome} in ${seconds} s` +
+    ((run.invocations ?? 1) > 1 ? ` (${run.invocations} invocations, ${((run.activeMs ?? 0) / 1000).toFixed(1)} s syncing)` : '') +
+    `; ` +
     `seen ${c.seen}, new ${c.new}, changed ${c.changed}, unchanged ${c.unchanged}, removed ${c.removed}, stale ${c.stale}, out of scope ${c.outOfScope}` +
     (run.mailboxesWithoutStatistics ? `, without statistics ${c.statisticsUnavailable} (${run.mailboxesWithoutStatistics.count} mailboxes, e.g. ${run.mailboxesWithoutStatistics.first[0]?.mailbox}: ${run.mailboxesWithoutStatistics.first[0]?.reason})` : '') +
     `; ` +

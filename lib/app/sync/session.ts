@@ -1,15 +1,16 @@
 /**
  * The machinery one sync invocation shares between full and delta: the run record and
- * its counts, building and writing records, and the tenant lease.
+ * its counts, building and writing records, and taking the tenant lease.
  */
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
 import { buildRecord, EMPTY_STATISTICS, type ListingFacts } from '../../domain/inventory';
 import { nameNewPartnerships } from '../../domain/naming';
 import type { DeviceRecord } from '../../domain/device';
-import { emptyCounts, type MailboxesWithoutStatistics } from '../../domain/sync-run';
-import type { Lease, MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
+import { addTotals, emptyCounts, type MailboxesWithoutStatistics, type RunTotals } from '../../domain/sync-run';
+import type { MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
 import type { StoredIndex } from './stored-index';
+import { DEFAULT_LEASE_TTL_MS, LeaseKeeper } from './lease';
 import type { SyncOptions, SyncResult } from './sync';
 
 /** Mailboxes without statistics named in a run record and the log; the rest are counted. */
@@ -36,6 +37,8 @@ export class SyncSession {
     kind: SyncKind,
     runId: string,
     startedAt: string,
+    /** A resumed full sync: what its earlier invocations did. */
+    private readonly carried?: { totals?: RunTotals },
   ) {
     this.run = {
       tenantId: deps.tenantId,
@@ -156,20 +159,45 @@ export class SyncSession {
   pageDone(devicesInPage: number): void {
     this.pages++;
     this.devices += devicesInPage;
+    this.progress();
+  }
+
+  /** Reports progress (also between listing pages: a full sync's statistics come after its listing). */
+  progress(): void {
     this.deps.onProgress?.({ pages: this.pages, devices: this.devices, mailboxesFetched: this.mailboxesFetched, elapsedMs: this.elapsedMs() });
   }
 
-  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
+  /** This invocation's work added to the earlier invocations' (carried in the checkpoint). */
+  totals(): RunTotals {
     const s = this.deps.source.stats();
-    Object.assign(this.run, {
-      outcome,
-      endedAt: outcome === 'running' ? null : this.now().toISOString(),
+    const mine: RunTotals = {
+      counts: { ...this.counts },
       callsByCmdlet: s.callsByCmdlet,
       retries: s.retries,
       throttled: s.throttled,
       pages: s.pages,
       transactions: this.transactions,
       entitiesWritten: this.entitiesWritten,
+      activeMs: this.elapsedMs(),
+      invocations: 1,
+    };
+    return addTotals(this.carried?.totals, mine);
+  }
+
+  async saveRun(outcome: SyncRun['outcome'], error?: unknown): Promise<SyncRun> {
+    const t = this.totals();
+    Object.assign(this.run, {
+      outcome,
+      endedAt: outcome === 'running' ? null : this.now().toISOString(),
+      counts: t.counts,
+      callsByCmdlet: t.callsByCmdlet,
+      retries: t.retries,
+      throttled: t.throttled,
+      pages: t.pages,
+      transactions: t.transactions,
+      entitiesWritten: t.entitiesWritten,
+      invocations: t.invocations,
+      activeMs: t.activeMs,
       ...(outcome === 'succeeded' ? { inventory: this.index.counts() } : {}),
       ...(this.withoutStatistics.count > 0 ? { mailboxesWithoutStatistics: this.withoutStatistics } : {}),
       ...(error !== undefined ? { error: describeError(error) } : {}),
@@ -179,17 +207,15 @@ export class SyncSession {
   }
 }
 
-/** Keeps the tenant lease alive while a sync runs; release uses the latest renewal. */
-export interface LeaseKeeper {
-  readonly lease: Lease;
-  maybeRenew(): Promise<void>;
-}
-
-export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper) => Promise<SyncResult>): Promise<SyncResult> {
-  const ttl = o.leaseTtlMs ?? 5 * 60_000;
+/**
+ * Takes the tenant lease, keeps it by heartbeat while `body` runs, and gives it up. The
+ * body gets the deps whose writes refuse once the lease is lost, and the keeper's signal.
+ */
+export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper, deps: SyncDeps) => Promise<SyncResult>): Promise<SyncResult> {
+  const ttl = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
   if (!taken.acquired) {
-    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt}`, {
+    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt} (last renewed ${taken.renewedAt ?? 'unknown'})`, {
       tenantId: deps.tenantId,
       holder: taken.holder,
       expiresAt: taken.expiresAt,
@@ -197,24 +223,33 @@ export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, 
     const now = (deps.now?.() ?? new Date()).toISOString();
     return {
       run: { tenantId: deps.tenantId, runId: '', kind, startedAt: now, endedAt: now, outcome: 'skipped', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: deps.instanceId },
-      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt },
+      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt, ...(taken.renewedAt ? { renewedAt: taken.renewedAt } : {}) },
     };
   }
-  let current = taken.lease;
-  let renewedAt = Date.now();
-  const keeper: LeaseKeeper = {
-    get lease() {
-      return current;
-    },
-    async maybeRenew() {
-      if (Date.now() - renewedAt < ttl / 3) return;
-      current = await deps.state.renewLease(current);
-      renewedAt = Date.now();
-    },
-  };
+  const keeper = new LeaseKeeper(deps, taken.lease, ttl, o.signal);
+  keeper.start();
+  await markAbandoned(deps, taken.lease.owner);
   try {
-    return await body(keeper);
+    return await body(keeper, keeper.guardedDeps());
   } finally {
-    await deps.state.releaseLease(current).catch((e) => deps.log.warn('Could not release the sync lease; it expires by itself', { error: describeError(e) }));
+    await keeper.stop();
+  }
+}
+
+/**
+ * Holding the lease now proves that every other run still recorded as running lost its
+ * own without finishing (killed, or cut off from storage): recorded as abandoned.
+ */
+async function markAbandoned(deps: SyncDeps, owner: string): Promise<void> {
+  try {
+    const runs = await deps.runs.latest(deps.tenantId, 20);
+    for (const r of runs) {
+      if (r.outcome !== 'running' || r.instance === owner) continue;
+      await deps.runs.save({ ...r, outcome: 'abandoned' });
+      deps.log.warn(`${r.kind} sync ${r.runId} of instance ${r.instance} never finished (its lease ended); recorded as abandoned`, { runId: r.runId, instance: r.instance });
+    }
+  } catch (e) {
+    // Only bookkeeping: the status read shows such runs as abandoned anyway.
+    deps.log.warn('Could not mark abandoned sync runs', { error: describeError(e) });
   }
 }

@@ -1,13 +1,11 @@
 /**
  * Full and delta inventory syncs.
  *
- * Full sync: streams every partnership page by page, fetches statistics once per
- * mailbox (never once per device), writes only records whose content changed, and, after
- * a complete listing only, marks the partnerships it did not see as removed. It
- * checkpoints the mailboxes it has finished, so an invocation cut short (time budget,
- * crash, throttling lockout) is continued by the next one without losing or duplicating
- * a record. Listing pages cannot be resumed (Exchange's nextLinks expire and are single
- * use), so a resumed run lists again from the start and skips finished mailboxes.
+ * Full sync (full-sync.ts): reads the whole listing, then fetches statistics once per
+ * mailbox (never once per device) in a stable order, writes only records whose content
+ * changed, checkpoints its position, and, after a complete run only, marks the
+ * partnerships it did not see as removed. An invocation cut short (time budget, crash,
+ * throttling lockout) is continued by the next one without losing or duplicating a record.
  *
  * Delta sync: the same listing, but statistics only for mailboxes with a new or changed
  * partnership (listing hash differs), and never any removal.
@@ -17,10 +15,12 @@
 import { describeError } from '../../errors';
 import { listingHashOf, type ListingFacts } from '../../domain/inventory';
 import type { DeviceRecord } from '../../domain/device';
-import type { DevicePage, FullSyncCheckpoint, MailboxInfo, MailboxStatistics, SyncDeps, SyncRun } from './ports';
-import { DoneMailboxes } from './done-mailboxes';
+import type { MailboxInfo, SyncDeps, SyncRun } from './ports';
 import { StoredIndex } from './stored-index';
 import { newRunId, SyncSession, withLease } from './session';
+import { runFullSync } from './full-sync';
+
+export { CHECKPOINT_MAX_AGE_MS, runFullSync } from './full-sync';
 
 export { DoneMailboxes } from './done-mailboxes';
 export { StoredIndex } from './stored-index';
@@ -37,14 +37,8 @@ export interface SyncOptions {
 export interface SyncResult {
   run: SyncRun;
   /** Set when another instance holds the tenant lease and this sync did not run. */
-  heldBy?: { holder: string; expiresAt: string };
+  heldBy?: { holder: string; expiresAt: string; renewedAt?: string };
 }
-
-/**
- * A checkpoint older than this is dropped rather than continued: what it calls finished
- * may have changed since, so a fresh full sync is the exact answer.
- */
-export const CHECKPOINT_MAX_AGE_MS = 24 * 3600_000;
 
 /** Continues an unfinished full sync, if there is one (the continuation timer); null when none. */
 export async function continueFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult | null> {
@@ -53,166 +47,8 @@ export async function continueFullSync(deps: SyncDeps, o: SyncOptions = {}): Pro
   return runFullSync(deps, o);
 }
 
-export async function runFullSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
-  return withLease(deps, 'full', o, async (renewer) => {
-    const now = deps.now?.() ?? new Date();
-    let checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
-    if (checkpoint && now.getTime() - Date.parse(checkpoint.startedAt) > CHECKPOINT_MAX_AGE_MS) {
-      deps.log.warn(`Full sync ${checkpoint.runId} started ${checkpoint.startedAt} and never finished; starting a fresh full sync instead of continuing it`, { runId: checkpoint.runId });
-      checkpoint = null;
-    }
-    const runId = checkpoint?.runId ?? newRunId('full', now);
-    const startedAt = checkpoint?.startedAt ?? now.toISOString();
-    const done = new DoneMailboxes(checkpoint?.doneMailboxes);
-    const index = await StoredIndex.load(deps);
-    const session = new SyncSession(deps, index, 'full', runId, startedAt);
-    if (checkpoint) {
-      session.run.resumedFrom = checkpoint.savedAt;
-      deps.log.info(`Full sync ${runId} resumes: ${done.size} mailboxes were finished before ${checkpoint.savedAt}`, { runId, invocation: checkpoint.invocations + 1 });
-    } else deps.log.info(`Full sync ${runId} starts`, { runId, stored: index.byGuid.size });
-    await session.saveRun('running');
-
-    const checkpointEvery = o.checkpointEveryMs ?? 30_000;
-    let lastCheckpoint = Date.now();
-    const saveCheckpoint = () =>
-      deps.state.saveCheckpoint(deps.tenantId, 'full', {
-        runId,
-        startedAt,
-        savedAt: new Date().toISOString(),
-        doneMailboxes: done.encode(),
-        invocations: (checkpoint?.invocations ?? 0) + 1,
-      } satisfies FullSyncCheckpoint);
-
-    // Statistics of a mailbox, fetched once per run: the partnerships not yet listed stay in
-    // the map (a mailbox's partnerships can be pages apart); a mailbox whose map runs empty
-    // is finished.
-    const statistics = new Map<string, Promise<MailboxStatistics>>();
-    const extraMailboxes = new Map<string, MailboxInfo | null>();
-    const pages = deps.source.listDevices()[Symbol.asyncIterator]();
-
-    try {
-      const directory = await deps.source.listMailboxesInScope();
-      const mailboxOf = async (name: string): Promise<MailboxInfo | null> => {
-        const key = name.toLowerCase();
-        const known = directory.get(key);
-        if (known) return known;
-        if (deps.source.scoped) return null;
-        // Organization scope: a mailbox that gained its first partnership after the directory was read.
-        if (!extraMailboxes.has(key)) extraMailboxes.set(key, await deps.source.getMailbox(name));
-        return extraMailboxes.get(key) ?? null;
-      };
-
-      /** Resolves a page's mailboxes and starts its statistics calls (the client queues them). */
-      const prepare = async (page: DevicePage) => {
-        const entries: { d: ListingFacts; key: string; mailbox: MailboxInfo | null }[] = [];
-        const fetches = new Map<string, Promise<MailboxStatistics>>();
-        for (const d of page.devices) {
-          const key = d.mailbox.toLowerCase();
-          const mailbox = await mailboxOf(d.mailbox);
-          entries.push({ d, key, mailbox });
-          if (!mailbox || done.has(key) || fetches.has(key)) continue;
-          let p = statistics.get(key);
-          if (!p) {
-            p = session.statisticsOf(mailbox);
-            p.catch(() => undefined); // awaited when the page is processed
-            statistics.set(key, p);
-          }
-          fetches.set(key, p);
-        }
-        return { size: page.devices.length, entries, fetches };
-      };
-
-      let next = await pages.next();
-      let current = next.done ? null : await prepare(next.value);
-      while (current) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
-        // The following page's statistics calls queue behind this page's, so the client's
-        // concurrency never idles at a page boundary; past the time budget, this page is the last.
-        const lastOfInvocation = o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs;
-        let following: Awaited<ReturnType<typeof prepare>> | null = null;
-        if (!lastOfInvocation) {
-          next = await pages.next();
-          following = next.done ? null : await prepare(next.value);
-        }
-
-        const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
-        for (const { d, key, mailbox } of current.entries) {
-          session.counts.seen++;
-          if (!mailbox) {
-            session.counts.outOfScope++;
-            continue;
-          }
-          const guid = d.deviceGuid.toLowerCase();
-          index.markSeen(guid);
-          if (done.has(key)) {
-            // Stored by an earlier invocation of this run.
-            session.counts.unchanged++;
-            if (index.byGuid.get(guid)?.stale) session.counts.stale++;
-            continue;
-          }
-          let group = byMailbox.get(key);
-          if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
-          group.devices.push(d);
-        }
-
-        const records: DeviceRecord[] = [];
-        // Mailboxes whose partnerships are all in this page or earlier ones: finished once this page is written.
-        const completed: string[] = [];
-        for (const [key, g] of byMailbox) {
-          const stats = await current.fetches.get(key)!;
-          records.push(...session.build(g.mailbox, g.devices, stats));
-          // A mailbox without statistics is never "finished": kept (not asked again this
-          // run) and left out of the checkpoint, so a resumed run asks again.
-          if (stats.unavailable !== null) continue;
-          for (const d of g.devices) stats.devices.delete(d.deviceGuid.toLowerCase());
-          if (stats.devices.size === 0) {
-            completed.push(key);
-            statistics.delete(key);
-          }
-        }
-        // Written behind the next page's statistics calls; `done` only grows once the write succeeded.
-        await session.writeBehind(records, () => completed.forEach((k) => done.add(k)));
-        session.pageDone(current.size);
-        current = following;
-
-        await renewer.maybeRenew();
-        if (Date.now() - lastCheckpoint >= checkpointEvery) {
-          await session.flush();
-          await saveCheckpoint();
-          lastCheckpoint = Date.now();
-        }
-        if (lastOfInvocation) {
-          await session.flush();
-          await saveCheckpoint();
-          await index.saveSnapshot(deps, runId);
-          deps.log.warn(`Full sync ${runId} stops at its time budget after ${session.counts.seen} partnerships; the next invocation continues`, { runId, doneMailboxes: done.size });
-          return { run: await session.saveRun('partial') };
-        }
-      }
-
-      await session.flush();
-      // The listing was complete: whatever is stored and was not seen is gone from Exchange (or out of scope).
-      await session.markRemoved(index.unseen());
-      await deps.state.clearCheckpoint(deps.tenantId, 'full');
-      await index.saveSnapshot(deps, runId);
-      const run = await session.saveRun('succeeded');
-      deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
-      return { run };
-    } catch (e) {
-      // Never mark anything removed after an incomplete listing; keep what is finished for the next invocation.
-      await session.flush().catch(() => undefined);
-      await saveCheckpoint().catch((ce) => deps.log.error('Could not save the full sync checkpoint', { runId, error: describeError(ce) }));
-      await session.saveRun('failed', e).catch(() => undefined);
-      deps.log.error(`Full sync ${runId} failed: ${describeError(e)}; no partnership was marked removed`, { runId, doneMailboxes: done.size });
-      throw e;
-    } finally {
-      await pages.return?.(undefined).catch(() => undefined);
-    }
-  });
-}
-
-export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
-  return withLease(deps, 'delta', o, async (renewer) => {
+export async function runDeltaSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
+  return withLease(outerDeps, 'delta', o, async (keeper, deps) => {
     const now = deps.now?.() ?? new Date();
     const runId = newRunId('delta', now);
     const index = await StoredIndex.load(deps);
@@ -229,7 +65,7 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
       };
 
       for await (const page of deps.source.listDevices()) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('sync aborted');
+        if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         const changed = new Map<string, ListingFacts[]>();
         for (const d of page.devices) {
           session.counts.seen++;
@@ -260,7 +96,6 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
         groups.forEach((g, i) => records.push(...session.build(g.mailbox, g.devices, statistics[i])));
         await session.writeBehind(records);
         session.pageDone(page.devices.length);
-        await renewer.maybeRenew();
       }
       await session.flush();
       await index.saveSnapshot(deps, runId);
@@ -269,9 +104,9 @@ export async function runDeltaSync(deps: SyncDeps, o: SyncOptions = {}): Promise
       return { run };
     } catch (e) {
       await session.flush().catch(() => undefined);
-      await session.saveRun('failed', e).catch(() => undefined);
-      deps.log.error(`Delta sync ${runId} failed: ${describeError(e)}`, { runId });
-      throw e;
+      await session.saveRun('failed', keeper.lossError ?? e).catch(() => undefined);
+      deps.log.error(`Delta sync ${runId} failed: ${describeError(keeper.lossError ?? e)}`, { runId });
+      throw keeper.lossError ?? e;
     }
   });
 }

@@ -69,6 +69,20 @@ describe('ExoClient retries (fake clock)', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it('When a call caps its waits (a sync under a lease) and Retry-After is longer, then it fails at once; shorter ones and backoffs stay within the cap', async () => {
+    peer = await startPeer(() => throttled('50'));
+    const { client, clock } = testClient(peer, { maxRetryAfterMs: 300_000 });
+    await expect(client.invoke('Get-MobileDevice', {}, { maxWaitMs: 40_000 })).rejects.toThrow(/wait 50 s, longer than the 40 s/);
+    expect(peer.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    await peer.close();
+
+    peer = await startPeer((_req, i) => (i === 0 ? throttled('30') : i < 4 ? { status: 503 } : ok([])));
+    const capped = testClient(peer, { baseBackoffMs: 20_000, maxBackoffMs: 60_000, random: () => 1 });
+    await capped.client.withDefaults({ maxWaitMs: 40_000 }).invoke('Get-MobileDevice');
+    expect(capped.clock.sleeps).toEqual([30_000, 40_000, 40_000, 40_000]);
+  });
+
   it('When Exchange keeps answering 503, then after maxRetries the call fails with ExoTransientError', async () => {
     peer = await startPeer(() => ({ status: 503, body: 'busy' }));
     const { client } = testClient(peer, { maxRetries: 2 });

@@ -190,16 +190,13 @@ test('When another writer changes a device while a sync runs, then that sync sav
 
   // The other writer (a device action, or an instance that lost the lease) writes while the
   // delta is between loading its index and writing: during its first statistics call.
+  // (Hooked in the emulator: the sync runs its calls through a lease-bound copy of its source.)
   const deps = runtime.syncDeps();
-  const statisticsOf = deps.source.statisticsOfMailbox.bind(deps.source);
   let wrote = false;
-  deps.source.statisticsOfMailbox = async (m) => {
-    if (!wrote) {
-      wrote = true;
-      await runtime.storage.devices.upsertMany([{ ...other, listingHash: 'changed-elsewhere', contentHash: 'changed-elsewhere' }]);
-    }
-    return statisticsOf(m);
-  };
+  stack.emulator.control.onNextCall('Get-MobileDeviceStatistics', async () => {
+    wrote = true;
+    await runtime.storage.devices.upsertMany([{ ...other, listingHash: 'changed-elsewhere', contentHash: 'changed-elsewhere' }]);
+  });
   const during = await runDeltaSync(deps);
   expect(wrote).toBe(true);
   expect(during.run.counts).toMatchObject({ changed: 1 });

@@ -16,7 +16,11 @@
  *   no-change delta sync must come within 2x of it;
  * - a full sync against a tenant concurrency limit (--tenant-limit 8, --limit-latency 15
  *   ms per call, Exchange's per-tenant 429 beyond it): its wall time must come within 2x
- *   of calls x latency / limit.
+ *   of calls x latency / limit;
+ * - an interrupted full sync (fresh tables): its process is killed (SIGKILL) half-way
+ *   through the uninterrupted run's wall time, a second process breaks the dead holder's
+ *   lease and resumes to the end; the statistics calls of both together must be at most
+ *   1.1x the uninterrupted run's.
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +38,7 @@ interface WorkerResult {
   run?: SyncRun;
   baseline?: { devices: number; transactions: number };
   listing?: { devices: number; pages: number };
+  leaseWaitMs?: number;
   error?: string;
 }
 
@@ -75,6 +80,21 @@ function worker(mode: string, settings: Record<string, string | undefined>, extr
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`${mode} worker exited with ${code}`));
       resolve(JSON.parse(out.trim().split('\n').pop()!) as WorkerResult);
+    });
+  });
+}
+
+/** Starts a worker and kills it (SIGKILL, no chance to clean up) after `afterMs`. */
+function killedWorker(mode: string, settings: Record<string, string | undefined>, afterMs: number): Promise<{ killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...workerFlags, path.join(__dirname, 'sync-worker.js'), mode], {
+      env: { ...process.env, BENCH_SETTINGS: JSON.stringify(settings) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL' });
     });
   });
 }
@@ -133,6 +153,21 @@ async function main(): Promise<void> {
     const limitEnforced = (limited.r.run?.throttled ?? 0) > 0;
     const baselineCalls = Math.round(((base.calls.total - Math.ceil(limit / 1000)) * devices) / limit + Math.ceil(devices / 1000));
 
+    // The interrupted full sync: killed half-way, resumed by another process.
+    const killSettings = { ...settings, STORAGE_TABLE_PREFIX: `${prefix}k` };
+    stack.emulator.control.resetCounters();
+    const killAfterMs = Math.round(full.r.wallMs / 2);
+    const kill = await killedWorker('full', killSettings, killAfterMs);
+    const statsBeforeKill = stack.emulator.control.calls().byCmdlet['Get-MobileDeviceStatistics'] ?? 0;
+    const resumed = await worker('resume', killSettings);
+    const interruptedStats = stack.emulator.control.calls().byCmdlet['Get-MobileDeviceStatistics'] ?? 0;
+    const uninterruptedStats = full.calls.byCmdlet['Get-MobileDeviceStatistics'] ?? 0;
+    const resumedRun = resumed.run;
+    console.log(
+      `  interrupted full sync: killed after ${secs(killAfterMs)} (${kill.killed ? 'SIGKILL' : 'it ended before the kill'}), ${fmt(statsBeforeKill)} statistics calls by then; ` +
+        `resumed after ${secs(resumed.leaseWaitMs ?? 0)} waiting for the dead holder's lease, in ${secs(resumed.wallMs - (resumed.leaseWaitMs ?? 0))}; outcome ${resumedRun?.outcome ?? resumed.error}`,
+    );
+
     const devicePages = Math.ceil(devices / 1000);
     const mailboxPages = Math.ceil(seeded.mailboxesWithDevices / 1000);
     const listingPages = devicePages + mailboxPages;
@@ -159,6 +194,10 @@ async function main(): Promise<void> {
       `Tenant limit ${tenantLimit}: full sync ${secs(limited.r.wallMs)} beside its floor ${secs(limitFloorMs)} (${fmt(limited.calls.total)} calls x ${limitLatencyMs} ms / ${tenantLimit}): ${(limited.r.wallMs / limitFloorMs).toFixed(2)}x; ` +
         `throttled ${fmt(limited.r.run?.throttled ?? 0)}, retries ${fmt(limited.r.run?.retries ?? 0)}, outcome ${limited.r.run?.outcome}, peak RSS ${limited.r.maxRssMb} MB`,
     );
+    console.log(
+      `Interrupted full sync: statistics calls of both invocations ${fmt(interruptedStats)} beside the uninterrupted run's ${fmt(uninterruptedStats)}: ${(interruptedStats / Math.max(1, uninterruptedStats)).toFixed(3)}x; ` +
+        `stored ${fmt(resumedRun?.inventory?.active ?? 0)} (uninterrupted ${fmt(full.r.run?.inventory?.active ?? 0)})`,
+    );
     console.log('');
     const check = (ok: boolean, text: string) => console.log(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
     // Where the directory read is Get-Recipient (issue 7), Get-Mailbox only looks up owners missing from it, one call each.
@@ -176,6 +215,10 @@ async function main(): Promise<void> {
       limitEnforced && limited.r.run?.outcome === 'succeeded' && limited.r.wallMs <= 2 * limitFloorMs,
       `full sync under tenant concurrency limit ${tenantLimit} ${secs(limited.r.wallMs)} within 2x of its floor ${secs(limitFloorMs)}` +
         (limitEnforced ? '' : ' (the emulator never answered the per-tenant 429: the limit is not enforced by this emulator)'),
+    );
+    check(
+      kill.killed && resumedRun?.outcome === 'succeeded' && interruptedStats <= 1.1 * uninterruptedStats && resumedRun?.inventory?.active === full.r.run?.inventory?.active,
+      `interrupted full sync (killed half-way, resumed): statistics calls ${fmt(interruptedStats)} <= 1.1x the uninterrupted ${fmt(uninterruptedStats)}, same inventory`,
     );
     check(limited.r.maxRssMb < 300, `peak RSS under the tenant limit ${limited.r.maxRssMb} MB < 300 MB`);
   } finally {

@@ -194,7 +194,15 @@ export async function startHttpServer(deps: ServerDeps): Promise<{ url: string; 
         core.inFlight--;
       }
     };
-    // 'close' fires once the answer is sent or the connection is gone, dropped sockets included.
+    // A call stops counting as in flight when its answer is handed over: on 'close' alone,
+    // a client that already read the answer and sent its next call could still be counted
+    // twice, and the tenant concurrency limit would refuse a client that keeps exactly L in
+    // flight. 'close' still covers dropped sockets.
+    const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      release();
+      return end(...args);
+    }) as typeof res.end;
     res.on('close', release);
     handle(req, res).catch((e: unknown) => {
       core.log.error('exo-emulator request failed', { error: String(e) });

@@ -52,7 +52,8 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
     } else deps.log.info(`Full sync ${runId} starts`, { runId, stored: index.byGuid.size });
     await session.saveRun('running');
 
-    const checkpointEvery = o.checkpointEveryMs ?? 30_000;
+    // Every few seconds: one small entity write, and a kill then costs at most those seconds of statistics calls.
+    const checkpointEvery = o.checkpointEveryMs ?? 5_000;
     let lastCheckpoint = Date.now();
     const saveCheckpoint = () =>
       deps.state.saveCheckpoint(deps.tenantId, 'full', {

@@ -29,6 +29,14 @@ export const CHECKPOINT_MAX_AGE_MS = 24 * 3600_000;
 
 /** Mailboxes per chunk: the client queues a chunk's statistics calls within its concurrency. */
 const CHUNK_MAILBOXES = 100;
+/**
+ * Chunks whose statistics calls are queued ahead of the one being built. More would hide
+ * a call held back by a per-tenant concurrency 429 (it alone waits its Retry-After and
+ * idles the client meanwhile: measured 2.0x instead of 3.3x the floor at tenant limit 8),
+ * but every queued call is lost when an invocation stops or is killed, and the resume
+ * target (at most 1.1x the statistics calls of an uninterrupted run) wins here.
+ */
+const CHUNKS_AHEAD = 1;
 
 export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
   return withLease(outerDeps, 'full', o, async (keeper, deps) => {
@@ -53,7 +61,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
     await session.saveRun('running');
 
     // Every few seconds: one small entity write, and a kill then costs at most those seconds of statistics calls.
-    const checkpointEvery = o.checkpointEveryMs ?? 5_000;
+    const checkpointEvery = o.checkpointEveryMs ?? 2_000;
     let lastCheckpoint = Date.now();
     const saveCheckpoint = () =>
       deps.state.saveCheckpoint(deps.tenantId, 'full', {
@@ -123,14 +131,22 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
           return p;
         });
 
-      let queued = fetch(0);
+      const queued: Promise<MailboxStatistics>[][] = [];
+      let fetchedTo = 0;
+      const fillAhead = () => {
+        while (queued.length < CHUNKS_AHEAD && fetchedTo < todo.length) {
+          queued.push(fetch(fetchedTo));
+          fetchedTo += CHUNK_MAILBOXES;
+        }
+      };
+      fillAhead();
       for (let at = 0; at < todo.length; at += CHUNK_MAILBOXES) {
         if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         const chunk = todo.slice(at, at + CHUNK_MAILBOXES);
-        const fetches = queued;
-        // Past the time budget this chunk is the last; otherwise the next one's calls queue behind it.
+        const fetches = queued.shift() ?? fetch(at);
+        // Past the time budget this chunk is the last; otherwise the following ones' calls queue behind it.
         const lastOfInvocation = o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs;
-        queued = lastOfInvocation ? [] : fetch(at + CHUNK_MAILBOXES);
+        if (!lastOfInvocation) fillAhead();
         // All of a chunk's statistics before any record is built: a chunk cut by a failure is
         // neither written nor counted, so its resumed invocation counts it once.
         const statistics = await Promise.all(fetches);

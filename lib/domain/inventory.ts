@@ -39,6 +39,25 @@ function hashOf(values: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 27);
 }
 
+/**
+ * One partnership's listing facts as one string (a JSON array in LISTING_KEYS order), for
+ * holding a whole tenant's listing: about half the memory of the object with its own
+ * strings (measured: a 100,000-device listing held as objects kept the full sync above
+ * its 300 MB target).
+ */
+export type PackedListing = string & { readonly __packedListing: unique symbol };
+
+export function packListing(f: ListingFacts): PackedListing {
+  return JSON.stringify(LISTING_KEYS.map((k) => f[k] ?? null)) as PackedListing;
+}
+
+export function unpackListing(packed: PackedListing): ListingFacts {
+  const values = JSON.parse(packed) as unknown[];
+  const f: Record<string, unknown> = {};
+  for (let i = 0; i < LISTING_KEYS.length; i++) f[LISTING_KEYS[i]] = values[i];
+  return f as unknown as ListingFacts;
+}
+
 export function listingHashOf(f: ListingFacts): string {
   return hashOf(LISTING_KEYS.map((k) => f[k] ?? null));
 }

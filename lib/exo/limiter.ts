@@ -9,8 +9,15 @@
  * limit does not climb straight back into the same throttle; the ceiling itself rises
  * by one only after CEILING_PATIENCE x ceiling successes without a throttle (the
  * tenant's allowance may grow again when other clients of the tenant go quiet).
+ *
+ * A raised ceiling that is refused again (a failed probe) doubles that patience, up to
+ * 2^MAX_PROBE_BACKOFF times: against a steady per-tenant limit the client so probes a
+ * handful of times per run instead of once per few hundred calls, and each probe costs one
+ * call a Retry-After. A probe that holds (a whole patience at the raised ceiling without a
+ * throttle) resets it.
  */
 const CEILING_PATIENCE = 20;
+const MAX_PROBE_BACKOFF = 6;
 
 export interface LimiterSlot {
   readonly epoch: number;
@@ -21,6 +28,9 @@ export class AdaptiveLimiter {
   private current: number;
   private ceiling: number;
   private successesAtCeiling = 0;
+  /** Failed probes in a row (see MAX_PROBE_BACKOFF); the ceiling was raised by a probe and not yet confirmed. */
+  private failedProbes = 0;
+  private probing = false;
   private lastDecrease: 'budget' | 'tenantConcurrency' = 'budget';
   private budgetCap: number;
   private active = 0;
@@ -79,10 +89,20 @@ export class AdaptiveLimiter {
       this.current++;
       this.successesSinceChange = 0;
       this.pump();
-    } else if (this.current >= this.ceiling && this.ceiling < this.max && ++this.successesAtCeiling >= CEILING_PATIENCE * this.ceiling) {
-      this.ceiling++;
+    } else if (this.current >= this.ceiling && ++this.successesAtCeiling >= this.patience()) {
       this.successesAtCeiling = 0;
+      // A whole patience at a probed ceiling without a throttle: the tenant admits it.
+      if (this.probing) [this.probing, this.failedProbes] = [false, 0];
+      if (this.ceiling < this.max) {
+        this.ceiling++;
+        this.probing = true;
+      }
     }
+  }
+
+  /** Successes at the ceiling before it may rise by one. */
+  private patience(): number {
+    return CEILING_PATIENCE * this.ceiling * 2 ** Math.min(this.failedProbes, MAX_PROBE_BACKOFF);
   }
 
   /**
@@ -99,6 +119,7 @@ export class AdaptiveLimiter {
       return;
     }
     if (slot.epoch !== this.epoch) return;
+    if (this.probing) [this.probing, this.failedProbes] = [false, this.failedProbes + 1];
     if (kind === 'tenantConcurrency') {
       this.ceiling = Math.max(1, Math.min(this.ceiling, Math.min(this.current, this.active) - 1));
       this.current = this.ceiling;

@@ -1,4 +1,4 @@
-import { buildRecord, isStale, listingHashOf, EMPTY_STATISTICS, type ListingFacts } from '../../lib/domain/inventory';
+import { buildRecord, isStale, listingHashOf, packListing, unpackListing, EMPTY_STATISTICS, type ListingFacts } from '../../lib/domain/inventory';
 
 const listing: ListingFacts = {
   deviceGuid: 'A1B2C3D4-0000-0000-0000-000000000001',
@@ -96,5 +96,21 @@ describe('partnerships stored without statistics', () => {
     const b = buildRecord({ ...base, statisticsUnavailable: null }).record;
     expect(b.contentHash).toBe(a.contentHash);
     expect(a.statisticsUnavailable).toBeNull();
+  });
+});
+
+describe('packed listing facts', () => {
+  test('When listing facts are packed into one string and unpacked, then every field comes back equal, nulls, booleans and § included', () => {
+    const outlook: ListingFacts = { ...listing, identity: '6f1c0a52-1c7e-4c39-9b7a-0f3f4b4a9a11\\ExchangeActiveSyncDevices\\Hx§Outlook§4F3A', friendlyName: 'Zoë\'s "phone"', isManaged: null, isCompliant: true };
+    for (const f of [listing, outlook]) {
+      const packed = packListing(f);
+      expect(typeof packed).toBe('string');
+      expect(unpackListing(packed)).toEqual(f);
+      expect(listingHashOf(unpackListing(packed))).toBe(listingHashOf(f));
+    }
+    // Every field is carried: a changed value of any one of them changes the packed form.
+    for (const key of Object.keys(listing) as (keyof ListingFacts)[]) {
+      expect(packListing({ ...listing, [key]: 'changed' } as ListingFacts)).not.toBe(packListing(listing));
+    }
   });
 });

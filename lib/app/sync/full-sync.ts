@@ -4,10 +4,10 @@
  * 1. Reads the whole listing first (every invocation must: Exchange's page links expire
  *    and are single use), keeping per mailbox only the listing facts a record needs.
  * 2. Fetches statistics mailbox by mailbox in a stable order (lower-cased mailbox name),
- *    a chunk at a time with the next chunk's calls already queued, writes each chunk's
- *    records, and checkpoints the position: every mailbox up to `doneThrough` is stored.
- *    An interrupted run so redoes at most the chunks after its last checkpoint, instead
- *    of the mailboxes whose partnerships happened to be pages apart.
+ *    within a sliding window of calls, writes the records in that order a batch at a
+ *    time, and checkpoints the position: every mailbox up to `doneThrough` is stored.
+ *    An interrupted run so redoes at most the mailboxes after its last checkpoint,
+ *    instead of the mailboxes whose partnerships happened to be pages apart.
  * 3. After a complete run only, marks the partnerships it did not see as removed.
  *
  * A mailbox before the position is skipped, except for partnerships the store lacks or
@@ -16,7 +16,8 @@
  * fresh statistics.
  */
 import { describeError } from '../../errors';
-import { listingHashOf, type ListingFacts } from '../../domain/inventory';
+import { listingHashOf } from '../../domain/inventory';
+import { ListingArena } from './listing-arena';
 import type { DeviceRecord } from '../../domain/device';
 import type { FullSyncCheckpoint, MailboxInfo, MailboxStatistics, SyncDeps } from './ports';
 import { DoneMailboxes } from './done-mailboxes';
@@ -27,16 +28,108 @@ import type { SyncOptions, SyncResult } from './sync';
 /** A checkpoint older than this is dropped: what it calls finished may have changed since. */
 export const CHECKPOINT_MAX_AGE_MS = 24 * 3600_000;
 
-/** Mailboxes per chunk: the client queues a chunk's statistics calls within its concurrency. */
-const CHUNK_MAILBOXES = 100;
 /**
- * Chunks whose statistics calls are queued ahead of the one being built. More would hide
- * a call held back by a per-tenant concurrency 429 (it alone waits its Retry-After and
- * idles the client meanwhile: measured 2.0x instead of 3.3x the floor at tenant limit 8),
- * but every queued call is lost when an invocation stops or is killed, and the resume
- * target (at most 1.1x the statistics calls of an uninterrupted run) wins here.
+ * Mailboxes whose statistics may be asked (in flight or answered) beyond the last one
+ * stored. The window slides: each answer lets the next call start, so one call held back
+ * by a Retry-After (a per-tenant concurrency 429) does not idle the others until about
+ * this many have been answered after it. It also bounds what a kill can lose beyond the
+ * checkpoint's 2 s; a stop at the time budget loses nothing (the calls in flight are
+ * awaited and stored).
  */
-const CHUNKS_AHEAD = 1;
+const WINDOW_MAILBOXES = 2_000;
+/**
+ * Calls handed to the client at once (it queues them within its own concurrency, at most
+ * 32): enough that it never waits for the next, few enough that the calls already handed
+ * over when a run fails or stops are a handful.
+ */
+const CALLS_AHEAD = 64;
+/**
+ * Partnerships whose records are written together (at most one write in flight). Records
+ * spread over the device table's buckets (64 by default), so a write of a few hundred
+ * makes transactions of a few entities each: at 100 mailboxes a write, 100,000 devices
+ * took 25,000 transactions and the writes, not Exchange, bounded the full sync.
+ */
+const WRITE_DEVICES = 2_000;
+
+interface Todo {
+  key: string;
+  mailbox: MailboxInfo;
+  /** Handles in the listing arena: a whole tenant's listing is held until its statistics come. */
+  devices: number[];
+}
+
+/**
+ * Asks the statistics of `todo` within the sliding window and writes their records in
+ * order, a batch at a time; `stored` hears each batch's last key once it is written.
+ * Answers `left`: the mailboxes not stored because `stopIssuing` said so. On a stop, and
+ * on a failed call (transient exhaustion: the client already retried it), no call is
+ * started any more, the calls in flight are awaited and the answers in order before the
+ * first gap are stored; a failure is then thrown.
+ */
+async function storeInOrder(
+  todo: Todo[],
+  listing: ListingArena,
+  session: SyncSession,
+  signal: AbortSignal,
+  hooks: { stopIssuing: () => boolean; stored: (through: string, finished: boolean) => Promise<void> },
+): Promise<{ left: number }> {
+  const answers = new Array<MailboxStatistics | undefined>(todo.length);
+  let issued = 0;
+  let stored = 0;
+  let inFlight = 0;
+  let stopped = false;
+  let failure = null as { error: unknown } | null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const pump = () => {
+    while (!stopped && inFlight < CALLS_AHEAD && issued < todo.length && issued - stored < WINDOW_MAILBOXES) {
+      const i = issued++;
+      inFlight++;
+      session.statisticsOf(todo[i].mailbox).then(
+        (answer) => void (answers[i] = answer),
+        (error: unknown) => {
+          failure ??= { error };
+          stopped = true;
+        },
+      ).finally(() => {
+        inFlight--;
+        pump();
+        notify();
+      });
+    }
+  };
+  pump();
+  let answered = 0; // answers[stored, answered) are all in
+  let answeredDevices = 0; // their partnerships
+  for (;;) {
+    if (signal.aborted) throw signal.reason ?? new Error('sync aborted');
+    if (!stopped && hooks.stopIssuing()) stopped = true;
+    while (answered < issued && answers[answered]) answeredDevices += todo[answered++].devices.length;
+    const drained = stopped && inFlight === 0;
+    const end = answered;
+    if (end > stored && (answeredDevices >= WRITE_DEVICES || end - stored >= WINDOW_MAILBOXES / 2 || end === todo.length || drained)) {
+      // Built only now, so the counts hold exactly what is written.
+      const records: DeviceRecord[] = [];
+      for (let i = stored; i < end; i++) {
+        records.push(...session.build(todo[i].mailbox, todo[i].devices.map((h) => listing.get(h)), answers[i]!));
+        answers[i] = undefined;
+      }
+      await session.write(records);
+      stored = end;
+      answeredDevices = 0;
+      await hooks.stored(todo[end - 1].key, stored === todo.length);
+      pump();
+      continue;
+    }
+    if (drained && failure) throw failure.error;
+    if (stored === todo.length || drained) return { left: todo.length - stored };
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
 
 export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
   return withLease(outerDeps, 'full', o, async (keeper, deps) => {
@@ -75,7 +168,9 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       } satisfies FullSyncCheckpoint);
 
     /** Processed again even before the position: the store does not hold it as listed. */
-    const changedSinceStored = (d: ListingFacts): boolean => {
+    const listing = new ListingArena();
+    const changedSinceStored = (handle: number): boolean => {
+      const d = listing.get(handle);
       const guid = d.deviceGuid.toLowerCase();
       if (index.storedByThisRun(guid)) return false;
       const stored = index.byGuid.get(guid);
@@ -96,7 +191,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       };
 
       // 1. The whole listing.
-      const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: ListingFacts[] }>();
+      const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: number[] }>();
       for await (const page of deps.source.listDevices()) {
         if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         for (const d of page.devices) {
@@ -110,13 +205,13 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
           const key = d.mailbox.toLowerCase();
           let group = byMailbox.get(key);
           if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
-          group.devices.push(d);
+          group.devices.push(listing.add(d));
         }
         session.pageDone(page.devices.length);
       }
 
       // 2. Statistics in a stable order, checkpointed by position.
-      const todo: { key: string; mailbox: MailboxInfo; devices: ListingFacts[] }[] = [];
+      const todo: Todo[] = [];
       for (const key of [...byMailbox.keys()].sort()) {
         const g = byMailbox.get(key)!;
         // Before the position: stored, and counted, by an earlier invocation, but for what changed since.
@@ -124,53 +219,30 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
         if (devices.length) todo.push({ key, mailbox: g.mailbox, devices });
       }
       byMailbox.clear();
-      const fetch = (from: number): Promise<MailboxStatistics>[] =>
-        todo.slice(from, from + CHUNK_MAILBOXES).map((m) => {
-          const p = session.statisticsOf(m.mailbox);
-          p.catch(() => undefined); // awaited in order below
-          return p;
-        });
 
-      const queued: Promise<MailboxStatistics>[][] = [];
-      let fetchedTo = 0;
-      const fillAhead = () => {
-        while (queued.length < CHUNKS_AHEAD && fetchedTo < todo.length) {
-          queued.push(fetch(fetchedTo));
-          fetchedTo += CHUNK_MAILBOXES;
-        }
-      };
-      fillAhead();
-      for (let at = 0; at < todo.length; at += CHUNK_MAILBOXES) {
-        if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
-        const chunk = todo.slice(at, at + CHUNK_MAILBOXES);
-        const fetches = queued.shift() ?? fetch(at);
-        // Past the time budget this chunk is the last; otherwise the following ones' calls queue behind it.
-        const lastOfInvocation = o.maxDurationMs !== undefined && session.elapsedMs() >= o.maxDurationMs;
-        if (!lastOfInvocation) fillAhead();
-        // All of a chunk's statistics before any record is built: a chunk cut by a failure is
-        // neither written nor counted, so its resumed invocation counts it once.
-        const statistics = await Promise.all(fetches);
-        const records: DeviceRecord[] = [];
-        for (let i = 0; i < chunk.length; i++) records.push(...session.build(chunk[i].mailbox, chunk[i].devices, statistics[i]));
-        // The position only moves once the chunk is written (a mailbox without statistics is
+      let stoppedAt: 'budget' | null = null;
+      const outcome = await storeInOrder(todo, listing, session, keeper.signal, {
+        stopIssuing: () => {
+          if (o.maxDurationMs === undefined || session.elapsedMs() < o.maxDurationMs) return false;
+          stoppedAt = 'budget';
+          return true;
+        },
+        // The position only moves once a batch is written (a mailbox without statistics is
         // stored so and asked again by the next run: see changedSinceStored).
-        const through = chunk[chunk.length - 1].key;
-        await session.writeBehind(records, () => {
+        stored: async (through, finished) => {
           if (doneThrough === undefined || through > doneThrough) doneThrough = through;
-        });
-        session.progress();
-
-        const finished = at + CHUNK_MAILBOXES >= todo.length;
-        if (!finished && (lastOfInvocation || Date.now() - lastCheckpoint >= checkpointEvery)) {
-          await session.flush();
-          await saveCheckpoint();
-          lastCheckpoint = Date.now();
-        }
-        if (lastOfInvocation && !finished) {
-          await index.saveSnapshot(deps, runId);
-          deps.log.warn(`Full sync ${runId} stops at its time budget through mailbox "${doneThrough ?? ''}"; the next invocation continues`, { runId, mailboxesLeft: todo.length - at - chunk.length });
-          return { run: await session.saveRun('partial') };
-        }
+          session.progress();
+          if (!finished && Date.now() - lastCheckpoint >= checkpointEvery) {
+            await saveCheckpoint();
+            lastCheckpoint = Date.now();
+          }
+        },
+      });
+      if (outcome.left > 0 && stoppedAt === 'budget') {
+        await saveCheckpoint();
+        await index.saveSnapshot(deps, runId);
+        deps.log.warn(`Full sync ${runId} stops at its time budget through mailbox "${doneThrough ?? ''}"; the next invocation continues`, { runId, mailboxesLeft: outcome.left });
+        return { run: await session.saveRun('partial') };
       }
 
       await session.flush();

@@ -82,6 +82,62 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.limit).toBe(5);
     expect(limiter.throttleCeiling).toBe(5);
   });
+
+  it('When each probe above a steady tenant limit is refused, then the next probe waits twice as many successes, and a probe that holds resets the wait', async () => {
+    const limiter = new AdaptiveLimiter(12);
+    const slots = await Promise.all(Array.from({ length: 9 }, () => limiter.acquire()));
+    limiter.onThrottle(slots[8], 'tenantConcurrency'); // the tenant admits 8
+    for (const s of slots) s.release();
+    expect(limiter.throttleCeiling).toBe(8);
+    /** Successes until the ceiling rises above 8 (a probe); refused at once while `refuse`. */
+    const successesUntilProbe = async (refuse: boolean): Promise<number> => {
+      for (let n = 1; n < 100_000; n++) {
+        const s = await limiter.acquire();
+        limiter.onSuccess(s);
+        s.release();
+        if (limiter.throttleCeiling > 8) {
+          if (refuse) {
+            // The limit climbs to the probed 9, and the 9th call in flight is refused.
+            while (limiter.limit < 9) {
+              const c = await limiter.acquire();
+              c.release();
+              limiter.onSuccess(c);
+            }
+            const held = await Promise.all(Array.from({ length: 9 }, () => limiter.acquire()));
+            limiter.onThrottle(held[8], 'tenantConcurrency');
+            for (const h of held) h.release();
+            expect(limiter.throttleCeiling).toBe(8);
+          }
+          return n;
+        }
+      }
+      throw new Error('the ceiling never rose');
+    };
+    const waits = [];
+    for (let i = 0; i < 4; i++) waits.push(await successesUntilProbe(true));
+    expect(waits).toEqual([160, 320, 640, 1280]);
+    // This probe holds: a whole (backed-off) patience at 9 without a throttle confirms it, and the wait for 10 is the plain one again.
+    const probeTo9 = await successesUntilProbe(false);
+    expect(probeTo9).toBe(2560);
+    const successesUntilCeiling = async (target: number): Promise<number> => {
+      let n = 0;
+      while (limiter.throttleCeiling < target) {
+        const s = await limiter.acquire();
+        s.release();
+        limiter.onSuccess(s);
+        n++;
+      }
+      return n;
+    };
+    // 9 confirmed after the backed-off patience (2,880 successes at 9, after the climb to it), and 10 probed at once.
+    const toTen = await successesUntilCeiling(10);
+    expect(toTen).toBeGreaterThanOrEqual(20 * 9 * 16);
+    expect(toTen).toBeLessThanOrEqual(20 * 9 * 16 + 9);
+    // The wait for 11 is the plain patience again: 20 x 10 successes once the limit has climbed to 10.
+    const toEleven = await successesUntilCeiling(11);
+    expect(toEleven).toBeGreaterThanOrEqual(20 * 10);
+    expect(toEleven).toBeLessThanOrEqual(20 * 10 + 10);
+  });
 });
 
 describe('ExoClient adaptive concurrency', () => {

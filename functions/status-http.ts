@@ -1,15 +1,18 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getRuntime } from '../lib/app/runtime';
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { connectorStatus } from '../lib/app/status';
 import { Roles } from '../lib/http/caller';
-import { contextLogger } from '../lib/http/context-logger';
-import { jsonResponse, problemResponse } from '../lib/http/problem';
+import { defineRoute, routeHandler } from '../lib/http/route';
 
-/** GET /api/status: connector status (1015 when installed), last runs and device counts. */
-export async function status(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  try {
-    const runtime = await getRuntime();
-    await runtime.verifyCaller(request.headers.get('authorization'), Roles.Read);
+export const statusRoute = defineRoute<Runtime>({
+  name: 'status',
+  method: 'GET',
+  route: 'status',
+  role: Roles.Read,
+  summary: 'Connector status (1015 when installed), the last runs and device counts',
+  answers: { 200: { description: 'The status report', schema: z.object({}).passthrough() } },
+  async handle({ runtime }) {
     const { storage, config } = runtime;
     const report = await connectorStatus({
       tenantId: config.tenantId,
@@ -18,10 +21,11 @@ export async function status(request: HttpRequest, context: InvocationContext): 
       countDevices: (t, o) => storage.devices.count(t, o),
       getLease: (t) => storage.state.getLease(t),
     });
-    return jsonResponse(200, report, { 'cache-control': 'no-store' });
-  } catch (err) {
-    return problemResponse(err, contextLogger(context), context.invocationId);
-  }
-}
+    return { status: 200, body: report };
+  },
+});
 
-app.http('status', { methods: ['GET'], route: 'status', authLevel: 'function', handler: status });
+app.http(statusRoute.name, { methods: [statusRoute.method], route: statusRoute.route, authLevel: 'function', handler: (request, context) => status(request, context) });
+
+/** The trigger's handler (also called in process by tests). */
+export const status = routeHandler(statusRoute, getRuntime);

@@ -1,32 +1,36 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime } from '../lib/app/runtime';
+import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { runSync, summariseRun } from '../lib/app/sync/run-sync';
+import { AppError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
-import { contextLogger } from '../lib/http/context-logger';
-import { jsonResponse, problemResponse } from '../lib/http/problem';
-import { parseJsonBody } from '../lib/http/validate';
-
-const body = z.object({ kind: z.enum(['full', 'delta']) }).strict();
+import { defineRoute, routeHandler } from '../lib/http/route';
 
 /** Stays inside the 230 s an HTTP request may last in Azure; a full sync continues on its timer. */
 const TIME_BUDGET_MS = 200_000;
 
-/** POST /api/sync {"kind":"full"|"delta"}: runs a sync now for a caller with the Sync.Run role. */
-export async function startSync(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = contextLogger(context);
-  try {
-    const runtime = await getRuntime();
-    const caller = await runtime.verifyCaller(request.headers.get('authorization'), Roles.Sync);
-    const input = await parseJsonBody(request, body);
-    log.info(`Manual ${input.kind} sync requested by ${caller.id}`);
-    const { run, heldBy } = await runSync(runtime, { kind: input.kind, maxDurationMs: TIME_BUDGET_MS, log });
-    if (heldBy) return jsonResponse(409, { code: 'SyncInProgress', detail: `instance ${heldBy.holder} is syncing this tenant (lease until ${heldBy.expiresAt}, last renewed ${heldBy.renewedAt ?? 'at an unknown time'})`, ...heldBy });
+export const syncRoute = defineRoute<Runtime, Record<string, never>, Record<string, never>, Record<string, never>, { kind: 'full' | 'delta' }>({
+  name: 'sync',
+  method: 'POST',
+  route: 'sync',
+  role: Roles.Sync,
+  summary: 'Runs a full or delta sync now',
+  description: 'Answers 200 when the sync succeeded, 202 when a full sync stopped at its time budget and continues on its timer, 409 while another instance syncs the tenant.',
+  body: z.object({ kind: z.enum(['full', 'delta']) }).strict(),
+  maxBodyBytes: 1024,
+  answers: {
+    200: { description: 'The sync ran to its end', schema: z.object({ run: z.object({}).passthrough(), summary: z.string() }) },
+    202: { description: 'A full sync stopped at its time budget; its timer continues it', schema: z.object({ run: z.object({}).passthrough(), summary: z.string() }) },
+  },
+  async handle({ runtime, caller, body, log }) {
+    log.info(`Manual ${body.kind} sync requested by ${caller.id}`);
+    const { run, heldBy } = await runSync(runtime, { kind: body.kind, maxDurationMs: TIME_BUDGET_MS, log });
+    if (heldBy) {
+      throw new AppError('SyncInProgress', `Instance ${heldBy.holder} is syncing this tenant (lease until ${heldBy.expiresAt}, last renewed ${heldBy.renewedAt ?? 'at an unknown time'})`, 409, { ...heldBy });
+    }
     log.info(summariseRun(run));
-    return jsonResponse(run.outcome === 'succeeded' ? 200 : 202, { run, summary: summariseRun(run) });
-  } catch (err) {
-    return problemResponse(err, log, context.invocationId);
-  }
-}
+    return { status: run.outcome === 'succeeded' ? 200 : 202, body: { run, summary: summariseRun(run) } };
+  },
+});
 
-app.http('sync', { methods: ['POST'], route: 'sync', authLevel: 'function', handler: startSync });
+app.http(syncRoute.name, { methods: [syncRoute.method], route: syncRoute.route, authLevel: 'function', handler: routeHandler(syncRoute, getRuntime) });

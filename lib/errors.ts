@@ -60,8 +60,8 @@ export class ConfigError extends AppError {
 
 /** The caller of this project's HTTP API is not authenticated (401) or lacks a role (403). */
 export class UnauthorizedError extends AppError {
-  constructor(message: string) {
-    super('Unauthorized', message, 401);
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('Unauthorized', message, 401, details);
   }
 }
 

@@ -14,7 +14,8 @@ import { getActiveSyncOrganizationSettings } from '../exo/cmdlets';
 import { createStorage, StorageUnavailableError, type Storage } from '../storage';
 import { consoleLogger, type Logger } from '../log';
 import { createCallerVerifier, type CallerVerifier } from '../http/caller';
-import type { HealthProbes } from './health';
+import { checkHealth, type HealthProbes } from './health';
+import { createHealthCache, type HealthCache } from './health-cache';
 import { createExchangeInventorySource } from './sync/exchange-source';
 import type { FullSyncCheckpoint, SyncDeps, SyncProgress } from './sync/ports';
 
@@ -25,6 +26,8 @@ export interface Runtime {
   exo: ExoClient;
   storage: Storage;
   healthProbes: HealthProbes;
+  /** The deep health check, at most one a minute (shared by concurrent requests). */
+  health: HealthCache;
   verifyCaller: CallerVerifier;
   /** Ports of one sync run (a fresh Exchange view, so call counts are per run). */
   syncDeps(o?: { log?: Logger; onProgress?: (p: SyncProgress) => void }): SyncDeps;
@@ -35,6 +38,8 @@ export interface RuntimeOverrides {
   /** Storage table credential (account URL mode); defaults to the managed identity. */
   storageCredential?: TokenCredential;
   now?: () => Date;
+  /** How long a deep health report answers later requests (default 60 s; 0: single-flight only). */
+  healthCacheMs?: number;
 }
 
 export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides = {}): Runtime {
@@ -96,6 +101,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     exo,
     storage,
     healthProbes,
+    health: createHealthCache(() => checkHealth(async () => healthProbes), { ttlMs: o.healthCacheMs }),
     verifyCaller,
     syncDeps(so = {}) {
       const state = storage.state;

@@ -203,7 +203,8 @@ class Collector {
     const v = this.raw(name) ?? def;
     const parsed = z.url({ protocol: /^https?$/ }).safeParse(v);
     if (!parsed.success) {
-      this.fail(name, `must be an absolute http(s) URL, got "${v}"`);
+      // The value may carry a SAS or credentials: only its scheme and host are echoed.
+      this.fail(name, `must be an absolute http(s) URL, got "${urlForDisplay(v)}"`);
       return def;
     }
     return v.replace(/\/+$/, '');
@@ -474,4 +475,11 @@ export function loadLocalStackSettings(env: Env = process.env): LocalStackSettin
 /** The environment, for tools that layer their own settings over it (the local stack, the CLI). */
 export function processEnv(): Env {
   return { ...process.env };
+}
+
+/** A setting's URL as it may be shown: no credentials, no query (a SAS), no fragment. */
+function urlForDisplay(v: string): string {
+  const cut = v.split(/[?#]/)[0];
+  const at = cut.indexOf('@');
+  return (at >= 0 ? `${cut.slice(0, cut.indexOf('//') + 2)}***@${cut.slice(at + 1)}` : cut).slice(0, 100);
 }

@@ -1,11 +1,14 @@
 /**
  * HTTP answers for errors: application/problem+json (RFC 9457) carrying the error's
- * code. Unknown failures answer 500 with a correlation id and no internals; the full
- * error goes to the log only.
+ * code. One table (ANSWERS) decides, per error code, the API's status and the detail
+ * fields an answer may carry: an adapter error (storage, Exchange, Entra) never chooses
+ * the status, and its internal details (an SDK's own HTTP status, request ids) stay in
+ * the log. Unknown failures answer 500 with a correlation id and no internals.
  */
 import type { HttpResponseInit } from '@azure/functions';
-import { AppError, ValidationError } from '../errors';
+import { AppError, ValidationError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { wwwAuthenticateFor } from './www-authenticate';
 
 export interface Problem {
   type: string;
@@ -16,37 +19,87 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
+interface Answer {
+  status: number;
+  /** Detail fields copied into the answer (the rest stays in the log). */
+  fields?: readonly string[];
+  /** A fixed text instead of the error's message (which may hold internals). */
+  detail?: string;
+}
+
+/**
+ * Every error code the API may answer with. The connector lacking a storage or Exchange
+ * role is the connector's problem, never the authorised caller's: 502/503, not 403.
+ */
+const ANSWERS: Record<string, Answer> = {
+  ValidationError: { status: 400 },
+  Unauthorized: { status: 401 },
+  Forbidden: { status: 403, fields: ['requiredRole'] },
+  NotFound: { status: 404 },
+  Conflict: { status: 409 },
+  SyncInProgress: { status: 409, fields: ['holder', 'expiresAt', 'renewedAt'] },
+  ConcurrencyConflict: { status: 409 },
+  PayloadTooLarge: { status: 413, fields: ['limitBytes'] },
+  UnsupportedMediaType: { status: 415 },
+  // Settings: names and reasons go to the log and the health report, never to a caller.
+  ConfigError: { status: 503, detail: 'The connector is not configured correctly; its log and GET /api/health name the settings to fix.' },
+  ConnectorMisconfigured: { status: 503, detail: 'The connector is not configured correctly; its log and GET /api/health name the settings to fix.' },
+  StorageUnavailable: { status: 503, fields: ['operation'] },
+  StorageError: { status: 502, fields: ['operation'], detail: 'Table storage refused the connector (for example a missing data role on the storage account); the log holds the details under this correlation id.' },
+  LeaseLost: { status: 503 },
+  TenantUnresolved: { status: 503 },
+  TokenAcquisitionFailed: { status: 502 },
+  ScopeGroups: { status: 503 },
+  PermissionMissing: { status: 502, fields: ['cmdlet'] },
+  ExoAuth: { status: 502, fields: ['cmdlet'] },
+  ExoThrottled: { status: 503, fields: ['cmdlet'] },
+  ExoTransient: { status: 503, fields: ['cmdlet'] },
+  ExoTimeout: { status: 504, fields: ['cmdlet'] },
+  ExoOutcomeUnknown: { status: 502, fields: ['cmdlet'] },
+  ExoNotFound: { status: 502, fields: ['cmdlet'] },
+  ExoBadParameter: { status: 502, fields: ['cmdlet'] },
+  ExoConflict: { status: 502, fields: ['cmdlet'] },
+  ExoPagingExpired: { status: 503, fields: ['cmdlet'] },
+  ExoIncompleteListing: { status: 503, fields: ['cmdlet'] },
+  ExoBadResponse: { status: 502, fields: ['cmdlet'] },
+  ExoCancelled: { status: 503, fields: ['cmdlet'] },
+  ExoFailed: { status: 502, fields: ['cmdlet'] },
+};
+
+const INTERNAL: Answer = { status: 500, detail: 'The connector failed unexpectedly; the log holds the details under this correlation id.' };
+
+/** The answer table's entry for an error code (exported for the OpenAPI document and tests). */
+export function answerFor(code: string): { status: number } {
+  return { status: (ANSWERS[code] ?? INTERNAL).status };
+}
+
 export function problemOf(error: unknown, correlationId?: string): Problem {
-  if (error instanceof AppError) {
-    const extra: Record<string, unknown> = {};
-    if (error instanceof ValidationError) extra.errors = error.issues;
-    else Object.assign(extra, error.details);
-    return {
-      type: `urn:exo-connector:error:${error.code}`,
-      title: error.code,
-      status: error.status,
-      code: error.code,
-      detail: error.message,
-      ...extra,
-      ...(correlationId ? { correlationId } : {}),
-    };
+  const known = error instanceof AppError ? ANSWERS[error.code] : undefined;
+  const code = known && error instanceof AppError ? error.code : 'InternalError';
+  const answer = known ?? INTERNAL;
+  const extra: Record<string, unknown> = {};
+  if (error instanceof ValidationError) extra.errors = error.issues;
+  else if (error instanceof AppError && answer.fields) {
+    for (const f of answer.fields) if (error.details[f] !== undefined) extra[f] = error.details[f];
   }
   return {
-    type: 'urn:exo-connector:error:InternalError',
-    title: 'InternalError',
-    status: 500,
-    code: 'InternalError',
-    detail: 'The connector failed unexpectedly; the log holds the details under this correlation id.',
+    ...extra,
+    type: `urn:exo-connector:error:${code}`,
+    title: code,
+    status: answer.status,
+    code,
+    detail: answer.detail ?? (error instanceof AppError ? error.message : ''),
     ...(correlationId ? { correlationId } : {}),
   };
 }
 
 export function problemResponse(error: unknown, log: Logger, correlationId?: string): HttpResponseInit {
   const problem = problemOf(error, correlationId);
-  if (problem.status >= 500) log.error('Request failed', { code: problem.code, correlationId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  if (problem.status >= 500) log.error('Request failed', { code: problem.code, status: problem.status, correlationId, error: describeError(error) });
   else log.warn('Request refused', { code: problem.code, status: problem.status, detail: problem.detail, correlationId });
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (problem.status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
+  const challenge = problem.status === 401 || problem.status === 403 ? wwwAuthenticateFor(error) : undefined;
+  if (challenge) headers['www-authenticate'] = challenge;
   return { status: problem.status, headers, body: JSON.stringify(problem) };
 }
 

@@ -1,26 +1,32 @@
 /** Request input validation: every bad field is named with its reason, nothing is changed. */
-import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { ValidationError } from '../errors';
 
-export function validate<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'route'): T {
+/** Unknown field names are echoed, but never whole: a few, each cut short. */
+const MAX_ECHOED_NAMES = 5;
+const MAX_ECHOED_NAME_LENGTH = 40;
+
+function echoNames(keys: readonly string[]): string {
+  const shown = keys.slice(0, MAX_ECHOED_NAMES).map((k) => (k.length > MAX_ECHOED_NAME_LENGTH ? `${k.slice(0, MAX_ECHOED_NAME_LENGTH)}...` : k));
+  return shown.join(', ') + (keys.length > MAX_ECHOED_NAMES ? ` and ${keys.length - MAX_ECHOED_NAMES} more` : '');
+}
+
+export function validate<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'route' | 'header'): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new ValidationError(
-    r.error.issues.map((i) => ({
-      field: [where, ...i.path.map(String)].join('.'),
-      reason: i.code === 'unrecognized_keys' ? `unknown field(s): ${(i as { keys?: string[] }).keys?.join(', ')}` : i.message,
+    r.error.issues.slice(0, 20).map((i) => ({
+      field: [where, ...i.path.map((p) => echoNames([String(p)]))].join('.'),
+      reason: i.code === 'unrecognized_keys' ? `unknown field(s): ${echoNames((i as { keys?: string[] }).keys ?? [])}` : i.message,
     })),
   );
 }
 
-export async function parseJsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
-  const text = await request.text();
-  let value: unknown;
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') return {};
   try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    throw ValidationError.of('body', `is not valid JSON: ${(e as Error).message}`);
+    throw ValidationError.of('body', `is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
   }
-  return validate(schema, value, 'body');
 }

@@ -18,7 +18,8 @@ const hostLog = memoryLogger();
 
 beforeAll(async () => {
   stack = await startLocalStack({ seed: { devices: 300, mailboxes: 120, seed: 5 } });
-  runtime = createRuntime(loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `h${randomBytes(4).toString('hex')}` }), silentLogger);
+  // healthCacheMs 0: each health request checks afresh (the cache has its own test below).
+  runtime = createRuntime(loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `h${randomBytes(4).toString('hex')}` }), silentLogger, { healthCacheMs: 0 });
   await runtime.storage.tables.ensureTables();
   setRuntime(runtime);
   const registrations = loadRegistrations(functionFiles(path.join(__dirname, '..', '..', 'functions'), '.ts'));

@@ -1,0 +1,34 @@
+/**
+ * Request bodies, capped: a body over the route's limit is refused with 413 before it is
+ * parsed (by its Content-Length when it states one, else as soon as the bytes read pass
+ * the limit), so one large request can neither fill the memory nor stall the others.
+ */
+import type { HttpRequest } from '@azure/functions';
+import { AppError } from '../errors';
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super('PayloadTooLarge', `The request body is larger than the ${limitBytes} bytes this route accepts`, 413, { limitBytes });
+  }
+}
+
+export async function readBody(request: HttpRequest, limitBytes: number): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  const stream = request.body;
+  if (!stream) return '';
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new PayloadTooLargeError(limitBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -4,7 +4,8 @@
  * @azure/identity talk to unchanged (authority host = `url`), plus an App Service-style
  * managed identity endpoint on plain http. Tokens are RS256 JWTs signed with a key pair
  * made at start and published at the tenant's JWKS address, so this project's inbound
- * token validation can run against it too.
+ * token validation can run against it too. Like a cloud of its own, it is its own v1 STS:
+ * v1 tokens carry `iss` = `<url>/<tenant>/` (Entra's global cloud: sts.windows.net).
  */
 import { createHash, generateKeyPairSync, KeyObject, randomUUID, timingSafeEqual, X509Certificate } from 'node:crypto';
 import * as http from 'node:http';
@@ -24,7 +25,15 @@ export interface RegisteredApp {
   roles?: Record<string, string[]>;
 }
 
-export interface MintAppTokenOptions {
+/** Ways to mint a token Entra would never issue, to test that it is refused. */
+export interface MintDeviations {
+  /** signs with RS512 instead of Entra's RS256 (same key, same kid) */
+  algorithm?: 'RS256' | 'RS512';
+  /** leaves these claims out */
+  omitClaims?: ('exp' | 'iss' | 'tid' | 'aud')[];
+}
+
+export interface MintAppTokenOptions extends MintDeviations {
   tenantId: string;
   clientId: string;
   audience: string;
@@ -37,7 +46,7 @@ export interface MintAppTokenOptions {
   signWithUnknownKey?: boolean;
 }
 
-export interface MintUserTokenOptions {
+export interface MintUserTokenOptions extends MintDeviations {
   tenantId: string;
   audience: string;
   upn: string;
@@ -125,15 +134,17 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
   let url = '';
 
   const tenantDomains = new Map<string, string>();
-  const issuerV1 = (tenantId: string) => `https://sts.windows.net/${tenantId}/`;
+  const issuerV1 = (tenantId: string) => `${url}/${tenantId}/`;
   const issuerV2 = (tenantId: string) => `${url}/${tenantId}/v2.0`;
   const jwksUri = (tenantId: string) => `${url}/${tenantId}/discovery/v2.0/keys`;
   const knownTenant = (tenantId: string) =>
     [...apps.values(), ...managedIdentities.values()].some((a) => a.tenantId.toLowerCase() === tenantId.toLowerCase());
 
-  async function sign(claims: Record<string, unknown>, withKey: SigningKey = signingKey): Promise<string> {
-    return new SignJWT(claims)
-      .setProtectedHeader({ typ: 'JWT', alg: 'RS256', x5t: signingKey.kid, kid: signingKey.kid })
+  async function sign(claims: Record<string, unknown>, withKey: SigningKey = signingKey, deviations: MintDeviations = {}): Promise<string> {
+    const omitted = new Set<string>(deviations.omitClaims ?? []);
+    const kept = Object.fromEntries(Object.entries(claims).filter(([name]) => !omitted.has(name)));
+    return new SignJWT(kept)
+      .setProtectedHeader({ typ: 'JWT', alg: deviations.algorithm ?? 'RS256', x5t: signingKey.kid, kid: signingKey.kid })
       .sign(withKey.privateKey);
   }
 
@@ -410,9 +421,9 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
     async mintAppToken(m) {
       const roles = m.roles ?? apps.get(key(m.tenantId, m.clientId))?.roles?.[m.audience] ?? [];
       const claims = appTokenClaims({ ...m, roles, appidacr: '2', expiresIn: m.expiresInSeconds ?? lifetime });
-      if (!m.signWithUnknownKey) return sign(claims);
+      if (!m.signWithUnknownKey) return sign(claims, signingKey, m);
       unknownKey ??= newSigningKey();
-      return sign(claims, unknownKey);
+      return sign(claims, unknownKey, m);
     },
     async mintUserToken(m) {
       const oid = m.oid ?? objectIdFor('user', m.tenantId, m.upn);
@@ -435,7 +446,7 @@ export async function startIdentityProvider(o: { port?: number; tokenLifetimeSec
         ver: '1.0',
         ...(m.scp ? { scp: m.scp } : {}),
         ...(m.roles && m.roles.length > 0 ? { roles: m.roles } : {}),
-      });
+      }, signingKey, m);
     },
     managedIdentity: { endpoint: `http://127.0.0.1:${miPort}/msi/token`, header: miHeader },
     tokenRequests: () => served,

@@ -58,10 +58,27 @@ export class ConfigError extends AppError {
   }
 }
 
+/**
+ * Why a caller is not authenticated, as RFC 6750 tells them apart: no token at all (the
+ * challenge carries no error code) or a token that was refused (`invalid_token`).
+ */
+export type UnauthorizedReason = 'missing_token' | 'invalid_token';
+
+export interface UnauthorizedDetails {
+  reason: UnauthorizedReason;
+  /** A short, fixed sentence for the challenge's error_description; never token content. */
+  description?: string;
+}
+
 /** The caller of this project's HTTP API is not authenticated (401) or lacks a role (403). */
 export class UnauthorizedError extends AppError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('Unauthorized', message, 401, details);
+  readonly reason: UnauthorizedReason;
+  readonly description: string | undefined;
+
+  constructor(message: string, details: UnauthorizedDetails = { reason: 'invalid_token' }) {
+    super('Unauthorized', message, 401, { ...details });
+    this.reason = details.reason;
+    this.description = details.description;
   }
 }
 

@@ -76,7 +76,10 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
       ? { connectionString: s.connectionString, tablePrefix: s.tablePrefix, log, proxy: config.proxy }
       : { accountUrl: s.accountUrl, credential: o.storageCredential ?? new ManagedIdentityCredential(s.managedIdentityClientId ? { clientId: s.managedIdentityClientId } : {}), tablePrefix: s.tablePrefix, log, proxy: config.proxy },
   );
-  const verifyCaller = createCallerVerifier({ authorityHost: config.authorityHost, tenantId: config.api.tenantId, audience: config.api.audience, proxy: config.proxy });
+  // v2.0 tokens name the API by the client id of the app registration exposing it; with a
+  // managed identity, EXO_CLIENT_ID is the identity's, which exposes no API.
+  const apiClientId = config.credential.kind === 'managedIdentity' ? undefined : config.clientId || undefined;
+  const verifyCaller = createCallerVerifier({ authorityHost: config.authorityHost, tenantId: config.api.tenantId, audience: config.api.audience, clientId: apiClientId, proxy: config.proxy });
 
   const healthProbes: HealthProbes = {
     async storage() {

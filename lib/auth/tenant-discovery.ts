@@ -61,17 +61,38 @@ export async function discoverTenantId(o: TenantDiscoveryOptions): Promise<strin
   return id.toLowerCase();
 }
 
+export interface TenantResolverOptions extends TenantDiscoveryOptions {
+  /**
+   * How long a failed resolution is answered from memory before Entra is asked again;
+   * default 0: the next use asks again at once.
+   */
+  retryAfterFailureMs?: number;
+  /** Clock (ms since epoch) for the failure window; Date.now unless set. */
+  now?: () => number;
+}
+
 /**
- * A resolver that asks once and keeps the answer; a failure is not kept, so the next
- * use tries again (Entra may have been unreachable for a moment).
+ * A resolver that asks once and keeps the answer. A failure is kept only for
+ * `retryAfterFailureMs` (Entra may have been unreachable for a moment, so it is asked
+ * again after that, but a caller hammering a dead endpoint does not make every request
+ * wait for its own timeout).
  */
-export function createTenantResolver(o: TenantDiscoveryOptions): () => Promise<string> {
+export function createTenantResolver(o: TenantResolverOptions): () => Promise<string> {
+  const retryAfter = o.retryAfterFailureMs ?? 0;
+  const now = o.now ?? Date.now;
   let resolved: Promise<string> | null = null;
+  let failedUntil: number | null = null;
   return () => {
+    if (failedUntil !== null && now() >= failedUntil) {
+      resolved = null;
+      failedUntil = null;
+    }
     if (!resolved) {
       const attempt = discoverTenantId(o);
       attempt.catch(() => {
-        if (resolved === attempt) resolved = null;
+        if (resolved !== attempt) return;
+        if (retryAfter > 0) failedUntil = now() + retryAfter;
+        else resolved = null;
       });
       resolved = attempt;
     }

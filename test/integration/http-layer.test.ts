@@ -171,7 +171,7 @@ describe('health', () => {
       const first = await Promise.all(Array.from({ length: 50 }, () => call('health')));
       for (let i = 0; i < 50; i++) {
         const res = await call('health');
-        expect([res.status, (await res.json()).cachedForMs]).toEqual([200, expect.any(Number)]);
+        expect([res.status, ((await res.json()) as { cachedForMs?: number }).cachedForMs]).toEqual([200, expect.any(Number)]);
       }
       expect(first.every((r) => r.status === 200)).toBe(true);
       expect(stack.emulator.control.calls().total).toBeLessThanOrEqual(2);

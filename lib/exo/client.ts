@@ -10,12 +10,9 @@ import {
   ExoIncompleteListingError,
   ExoThrottledError,
   ExoTransientError,
-  classifyExchangeError,
   exoErrorInfo,
-  headerValue,
-  parseRetryAfter,
-  requestIdOf,
 } from './errors';
+import { classifyExchangeError, headerValue, parseRetryAfter, requestIdOf } from './classify';
 import { NetworkError, post, type RawResponse } from './http';
 import { readPage, type ExoObject, type ExoPage } from './page';
 

@@ -2,6 +2,7 @@
 export * from './client';
 export * from './cmdlets';
 export * from './errors';
+export * from './classify';
 export * from './values';
 export type { AccessTokenInfo, Clock, TokenProvider } from './ports';
 export { systemClock } from './ports';

@@ -1,4 +1,5 @@
-import type { ExoClient, ExoPage, InvokeOptions } from './client';
+import type { ExoClient, ExoPage } from './client';
+import type { InvokeOptions } from './options';
 import { ExoNotFoundError } from './errors';
 import { genericHashTable } from './values';
 

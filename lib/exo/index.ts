@@ -1,5 +1,9 @@
 /** Exchange Online admin API: the client, its typed errors, the cmdlet wrappers and value parsers. */
 export * from './client';
+export type { ExoClientOptions, InvokeOptions } from './options';
+export type { ExoCallStats } from './stats';
+export { DEFAULT_USER_AGENT, SYSTEM_MAILBOX } from './call';
+export { TRUNCATION_WARNING } from './judge';
 export * from './cmdlets';
 export * from './errors';
 export * from './classify';

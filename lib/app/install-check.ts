@@ -1,7 +1,7 @@
 /**
  * The install check, the cloud form of ConfigMgr's "flagged for installation" ->
  * "STATMSG: ID=1015": may the connector's app run every cmdlet it can invoke? The
- * cmdlets come from one table, lib/exo/cmdlets.ts FEATURES, and are reported per feature.
+ * cmdlets come from one table, lib/exo/cmdlets/features.ts FEATURES, and are reported per feature.
  * - each Get cmdlet is tried with a harmless read (any answer but a missing permission
  *   means allowed: "not found" proves the cmdlet ran); a numeric ResultSize makes it one
  *   call;

@@ -13,7 +13,7 @@
 export type FeatureState = 'available' | 'unavailable';
 
 export interface FeatureStatus {
-  /** A feature of lib/exo/cmdlets.ts FEATURES: sync, groupScope, deviceActions, accessRules, organizationSettings, mailboxPolicies. */
+  /** A feature of lib/exo/cmdlets/features.ts FEATURES: sync, groupScope, deviceActions, accessRules, organizationSettings, mailboxPolicies. */
   feature: string;
   state: FeatureState;
   /** The cmdlets the app may not run (empty when available). */

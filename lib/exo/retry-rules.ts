@@ -14,9 +14,8 @@ import {
   ExoTimeoutError,
   ExoTransientError,
   exoErrorInfo,
-  headerValue,
-  parseRetryAfter,
 } from './errors';
+import { headerValue, parseRetryAfter } from './classify';
 import { NetworkError, type RawResponse } from './http';
 
 export type Failure = ExoError | NetworkError;

@@ -1,6 +1,6 @@
 /**
  * The install check against the emulator's role model: the cmdlets come from the feature
- * table (lib/exo/cmdlets.ts FEATURES) and the result is reported per feature, stored with
+ * table (lib/exo/cmdlets/features.ts FEATURES) and the result is reported per feature, stored with
  * the connector status and shown by GET /api/status (the real trigger, called in process).
  */
 import { randomBytes } from 'node:crypto';

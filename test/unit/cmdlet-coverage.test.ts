@@ -1,5 +1,5 @@
 /**
- * The install check verifies lib/exo/cmdlets.ts FEATURES; this test keeps that table
+ * The install check verifies lib/exo/cmdlets/features.ts FEATURES; this test keeps that table
  * honest: every cmdlet name written as a string literal in lib/ (passed to invoke/pages,
  * to the wrappers' helpers, or kept in a table to pass later) must be in it.
  */

@@ -8,10 +8,8 @@ import {
   ExoThrottledError,
   ExoTransientError,
   PermissionMissingError,
-  classifyExchangeError,
-  extractExchangeError,
-  parseRetryAfter,
 } from '../../../lib/exo/errors';
+import { classifyExchangeError, extractExchangeError, parseRetryAfter } from '../../../lib/exo/classify';
 import { AppError } from '../../../lib/errors';
 
 function envelope(detail: string | null, inner: string | null = null, outer = 'Invalid Operation') {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { memoryLogger, type MemoryLogger } from '../../../lib/log';
-import { ExoClient, type ExoClientOptions } from '../../../lib/exo/client';
+import { ExoClient } from '../../../lib/exo/client';
+import type { ExoClientOptions } from '../../../lib/exo/options';
 import type { Clock, TokenProvider } from '../../../lib/exo/ports';
 
 /**

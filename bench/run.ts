@@ -68,11 +68,12 @@ function arg(name: string, def: number): number {
 }
 
 let workerFlags: string[] = [];
+const workerEnv: Record<string, string> = {};
 
 function worker(mode: string, settings: Record<string, string | undefined>, extra: string[] = []): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...workerFlags, '--expose-gc', path.join(__dirname, 'sync-worker.js'), mode, ...extra], {
-      env: { ...process.env, BENCH_SETTINGS: JSON.stringify(settings) },
+      env: { ...process.env, ...workerEnv, BENCH_SETTINGS: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -88,7 +89,7 @@ function worker(mode: string, settings: Record<string, string | undefined>, extr
 function killedWorker(mode: string, settings: Record<string, string | undefined>, afterMs: number): Promise<{ killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...workerFlags, path.join(__dirname, 'sync-worker.js'), mode], {
-      env: { ...process.env, BENCH_SETTINGS: JSON.stringify(settings) },
+      env: { ...process.env, ...workerEnv, BENCH_SETTINGS: JSON.stringify(settings) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   // The same V8 old-space cap the Bicep template gives the Functions worker (nodeMaxOldSpaceMb).
   const heapMb = arg('heap-mb', 192);
   if (heapMb > 0) workerFlags = [`--max-old-space-size=${heapMb}`];
+  // As deployed (infra/main.bicep app settings) unless --heap-mb 0 asks for node's defaults.
+  if (heapMb > 0) workerEnv.MALLOC_ARENA_MAX = '2';
   for (let i = 0; i < process.argv.length; i++) if (process.argv[i] === '--node-flag') workerFlags.push(process.argv[i + 1]);
   console.log(`Bench: ${fmt(devices)} devices over ${fmt(mailboxes)} mailboxes, emulator latency ${latencyMs} ms per call`);
 

@@ -330,6 +330,10 @@ module functionApp 'modules/function-app.bicep' = {
       API_TENANT_ID: apiTenantId
       LOG_LEVEL: logLevel
       NODE_OPTIONS: '--max-old-space-size=${nodeMaxOldSpaceMb}'
+      // glibc gives each thread of the worker (libuv pool, V8 helpers) its own malloc arena,
+      // which holds freed memory; two arenas measured 10-20 MB less peak RSS in a
+      // 100,000-device full sync at no measurable speed cost (README, "Measured figures").
+      MALLOC_ARENA_MAX: '2'
       // Identity-based host storage: the Functions host finds blob, queue and table
       // endpoints from the account name and authenticates with the user-assigned
       // identity, which is why the account can refuse shared keys altogether.

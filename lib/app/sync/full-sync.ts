@@ -54,9 +54,13 @@ const WRITE_DEVICES = 2_000;
 interface Todo {
   key: string;
   mailbox: MailboxInfo;
-  /** Handles in the listing arena: a whole tenant's listing is held until its statistics come. */
-  devices: number[];
+  /** Partnerships to store. */
+  count: number;
+  /** Their listing: the last handle of the mailbox's chain in the arena, or the handles (a resumed run's changed ones). */
+  devices: number | number[];
 }
+
+const handlesOf = (t: Todo, listing: ListingArena): number[] => (typeof t.devices === 'number' ? listing.chain(t.devices) : t.devices);
 
 /**
  * Asks the statistics of `todo` within the sliding window and writes their records in
@@ -108,14 +112,14 @@ async function storeInOrder(
   for (;;) {
     if (signal.aborted) throw signal.reason ?? new Error('sync aborted');
     if (!stopped && hooks.stopIssuing()) stopped = true;
-    while (answered < issued && answers[answered]) answeredDevices += todo[answered++].devices.length;
+    while (answered < issued && answers[answered]) answeredDevices += todo[answered++].count;
     const drained = stopped && inFlight === 0;
     const end = answered;
     if (end > stored && (answeredDevices >= WRITE_DEVICES || end - stored >= WINDOW_MAILBOXES / 2 || end === todo.length || drained)) {
       // Built only now, so the counts hold exactly what is written.
       const records: DeviceRecord[] = [];
       for (let i = stored; i < end; i++) {
-        records.push(...session.build(todo[i].mailbox, todo[i].devices.map((h) => listing.get(h)), answers[i]!));
+        records.push(...session.build(todo[i].mailbox, handlesOf(todo[i], listing).map((h) => listing.get(h)), answers[i]!));
         answers[i] = undefined;
       }
       await session.write(records);
@@ -191,7 +195,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       };
 
       // 1. The whole listing.
-      const byMailbox = new Map<string, { mailbox: MailboxInfo; devices: number[] }>();
+      const byMailbox = new Map<string, { mailbox: MailboxInfo; last: number; count: number }>();
       for await (const page of deps.source.listDevices()) {
         if (keeper.signal.aborted) throw keeper.signal.reason ?? new Error('sync aborted');
         for (const d of page.devices) {
@@ -204,8 +208,9 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
           index.markSeen(d.deviceGuid.toLowerCase());
           const key = d.mailbox.toLowerCase();
           let group = byMailbox.get(key);
-          if (!group) byMailbox.set(key, (group = { mailbox, devices: [] }));
-          group.devices.push(listing.add(d));
+          if (!group) byMailbox.set(key, (group = { mailbox, last: -1, count: 0 }));
+          group.last = listing.add(d, group.last);
+          group.count++;
         }
         session.pageDone(page.devices.length);
       }
@@ -215,8 +220,11 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       for (const key of [...byMailbox.keys()].sort()) {
         const g = byMailbox.get(key)!;
         // Before the position: stored, and counted, by an earlier invocation, but for what changed since.
-        const devices = isDone(key) ? g.devices.filter(changedSinceStored) : g.devices;
-        if (devices.length) todo.push({ key, mailbox: g.mailbox, devices });
+        if (!isDone(key)) todo.push({ key, mailbox: g.mailbox, count: g.count, devices: g.last });
+        else {
+          const changed = listing.chain(g.last).filter(changedSinceStored);
+          if (changed.length) todo.push({ key, mailbox: g.mailbox, count: changed.length, devices: changed });
+        }
       }
       byMailbox.clear();
 

@@ -48,6 +48,20 @@ describe('listing arena', () => {
     expect(arena.get(after)).toEqual(facts(3));
   });
 
+  test('When listings are chained per mailbox, interleaved, then each chain gives its handles back in the order they were added', () => {
+    const arena = new ListingArena();
+    const last = new Map<string, number>();
+    const added = new Map<string, number[]>();
+    for (let i = 0; i < 3000; i++) {
+      const mailbox = `m${(i * 7) % 11}`;
+      const h = arena.add(facts(i), last.get(mailbox) ?? -1);
+      last.set(mailbox, h);
+      added.set(mailbox, [...(added.get(mailbox) ?? []), h]);
+    }
+    for (const [mailbox, handles] of added) expect(arena.chain(last.get(mailbox)!)).toEqual(handles);
+    expect(arena.chain(-1)).toEqual([]);
+  });
+
   test('When a handle was never given out, then reading it fails instead of answering another listing', () => {
     const arena = new ListingArena();
     arena.add(facts(1));

@@ -23,6 +23,7 @@ export { stripAnnotations, type ExoObject, type ExoPage } from './page';
 import { AdaptiveLimiter } from './limiter';
 import { RETRY_RULES, type RetryLimits } from './retry-rules';
 import { agentFor, type ProxySettings } from '../net/proxy';
+import { EXO_LIMITS } from './limits';
 import { systemClock, type Clock, type TokenProvider } from './ports';
 
 export interface ExoClientOptions {
@@ -38,13 +39,13 @@ export interface ExoClientOptions {
   resolveTenantId?: () => Promise<string>;
   tokenProvider: TokenProvider;
   log: Logger;
-  /** `Prefer: odata.maxpagesize`; default and maximum 1000. */
+  /** `Prefer: odata.maxpagesize`; default and maximum 1000 (EXO_LIMITS.pageSize). */
   pageSize?: number;
-  /** Retries per HTTP request for throttling, transient errors, dropped connections and timeouts; default 5. */
+  /** Retries per HTTP request for throttling, transient errors, dropped connections and timeouts; 0-10, default 5 (EXO_LIMITS.maxRetries). */
   maxRetries?: number;
-  /** Deadline per HTTP request; default 120 s (Exchange itself may run a cmdlet up to ~15 min). */
+  /** Deadline per HTTP request; default 120 s, at most 960 s (EXO_LIMITS.timeoutSeconds; Exchange itself may run a cmdlet up to ~15 min). */
   timeoutMs?: number;
-  /** Upper bound of the adaptive concurrency limit; default 8. */
+  /** Upper bound of the adaptive concurrency limit; 1-32, default 12 (EXO_LIMITS.maxConcurrency). */
   maxConcurrency?: number;
   /** Backoff base: base x 2^(n-1) with full jitter; default 2000 ms. */
   baseBackoffMs?: number;
@@ -190,10 +191,14 @@ export class ExoClient {
       if (!Number.isFinite(v) || v < min || v > max) issues.push({ field, reason: `must be between ${min} and ${max}` });
       return v;
     };
-    this.pageSize = int('pageSize', options.pageSize, 1000, 1, 1000);
-    this.maxRetries = int('maxRetries', options.maxRetries, 5, 0, 100);
-    this.timeoutMs = int('timeoutMs', options.timeoutMs, 120_000, 1);
-    this.maxConcurrency = int('maxConcurrency', options.maxConcurrency, 8, 1, 256);
+    // The same bounds and defaults as the EXO_* settings (lib/exo/limits.ts). The one
+    // exception is the timeout's floor: EXO_TIMEOUT_SECONDS keeps a deployment at 5 s or
+    // more, while the client's own tests drive deadlines of 100 ms.
+    const { pageSize, maxRetries, timeoutSeconds, maxConcurrency } = EXO_LIMITS;
+    this.pageSize = int('pageSize', options.pageSize, pageSize.default, pageSize.min, pageSize.max);
+    this.maxRetries = int('maxRetries', options.maxRetries, maxRetries.default, maxRetries.min, maxRetries.max);
+    this.timeoutMs = int('timeoutMs', options.timeoutMs, timeoutSeconds.default * 1000, 1, timeoutSeconds.max * 1000);
+    this.maxConcurrency = int('maxConcurrency', options.maxConcurrency, maxConcurrency.default, maxConcurrency.min, maxConcurrency.max);
     this.baseBackoffMs = int('baseBackoffMs', options.baseBackoffMs, 2000, 0);
     this.maxBackoffMs = int('maxBackoffMs', options.maxBackoffMs, 60_000, 0);
     this.maxRetryAfterMs = int('maxRetryAfterMs', options.maxRetryAfterMs, 5 * 60_000, 0);

@@ -103,8 +103,8 @@ param exoTimeoutSeconds int = 120
 // Connector: inventory, schedules, scope, API
 // ---------------------------------------------------------------------------------
 
-@description('STORAGE_TABLE_PREFIX: prefix of the table names (a letter, then letters and digits); empty for none.')
-@maxLength(21)
+@description('STORAGE_TABLE_PREFIX: prefix of the table names (a letter, then letters and digits); empty for none. At most 55: the longest table name (8) must still fit in 63 characters.')
+@maxLength(55)
 param storageTablePrefix string = ''
 
 @description('SYNC_FULL_SCHEDULE: NCRONTAB (6 fields, UTC) of the full sync.')
@@ -294,7 +294,9 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     nodeVersion: nodeVersion
     // Every connector setting the template knows; empty values are left out so the
-    // connector's own default applies (lib/config SETTINGS). Not set here on purpose:
+    // connector's own default applies (lib/config/settings.ts, which also records how
+    // this template sets each setting, and test/integration/infra.test.ts holds the
+    // parameters' defaults, ranges and allowed values to it). Not set here on purpose:
     // STORAGE_CONNECTION_STRING (account keys are disabled), EXO_CERTIFICATE_PATH (the
     // certificate comes from Key Vault through EXO_CERTIFICATE) and CONNECTOR_INSTANCE_ID
     // (each instance's WEBSITE_INSTANCE_ID is the right default), nor the outbound proxy

@@ -11,6 +11,7 @@ import { AdaptiveLimiter } from './limiter';
 import type { ExoClientOptions, InvokeOptions } from './options';
 import { readPage, type ExoObject, type ExoPage } from './page';
 import type { RetryLimits } from './retry-rules';
+import { EXO_LIMITS } from './limits';
 import { callRecord, countCall, countFailure, emptyStats, retryRecord, type ExoCallStats } from './stats';
 import { systemClock, type Clock, type TokenProvider } from './ports';
 
@@ -66,10 +67,14 @@ export class ExoClient {
       if (!Number.isFinite(v) || v < min || v > max) issues.push({ field, reason: `must be between ${min} and ${max}` });
       return v;
     };
-    this.pageSize = int('pageSize', options.pageSize, 1000, 1, 1000);
-    this.maxRetries = int('maxRetries', options.maxRetries, 5, 0, 100);
-    this.timeoutMs = int('timeoutMs', options.timeoutMs, 120_000, 1);
-    this.maxConcurrency = int('maxConcurrency', options.maxConcurrency, 8, 1, 256);
+    // The same bounds and defaults as the EXO_* settings (lib/exo/limits.ts). The one
+    // exception is the timeout's floor: EXO_TIMEOUT_SECONDS keeps a deployment at 5 s or
+    // more, while the client's own tests drive deadlines of 100 ms.
+    const { pageSize, maxRetries, timeoutSeconds, maxConcurrency } = EXO_LIMITS;
+    this.pageSize = int('pageSize', options.pageSize, pageSize.default, pageSize.min, pageSize.max);
+    this.maxRetries = int('maxRetries', options.maxRetries, maxRetries.default, maxRetries.min, maxRetries.max);
+    this.timeoutMs = int('timeoutMs', options.timeoutMs, timeoutSeconds.default * 1000, 1, timeoutSeconds.max * 1000);
+    this.maxConcurrency = int('maxConcurrency', options.maxConcurrency, maxConcurrency.default, maxConcurrency.min, maxConcurrency.max);
     this.baseBackoffMs = int('baseBackoffMs', options.baseBackoffMs, 2000, 0);
     this.maxBackoffMs = int('maxBackoffMs', options.maxBackoffMs, 60_000, 0);
     this.maxRetryAfterMs = int('maxRetryAfterMs', options.maxRetryAfterMs, 5 * 60_000, 0);

@@ -24,7 +24,7 @@ export interface ExoClientOptions {
   maxRetries?: number;
   /** Deadline per HTTP request; default 120 s (Exchange itself may run a cmdlet up to ~15 min). */
   timeoutMs?: number;
-  /** Upper bound of the adaptive concurrency limit; default 8. */
+  /** Upper bound of the adaptive concurrency limit; 1-32, default 12 (EXO_LIMITS.maxConcurrency). */
   maxConcurrency?: number;
   /** Backoff base: base x 2^(n-1) with full jitter; default 2000 ms. */
   baseBackoffMs?: number;

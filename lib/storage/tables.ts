@@ -1,15 +1,16 @@
 /**
- * The connector's tables and their clients. Table names live here and nowhere else; a
- * prefix lets several deployments (or test suites) share one storage account.
+ * The connector's tables and their clients. Table names live here (and in
+ * ./table-names.ts) and nowhere else; a prefix lets several deployments (or test suites)
+ * share one storage account.
  */
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { ConfigError, type FieldIssue } from '../errors';
 import { describeStorageError, guard } from './errors';
 import { azureProxyOptions, type ProxySettings } from '../net/proxy';
+import { TABLES, TABLE_PREFIX_PATTERN, TABLE_PREFIX_RULE, type TableName } from './table-names';
 
-export const TABLES = ['devices', 'syncruns', 'state', 'audit', 'actions', 'policies'] as const;
-export type TableName = (typeof TABLES)[number];
+export { TABLES, type TableName } from './table-names';
 
 export interface TableClientsOptions {
   /** Shared-key or SAS connection string (Azurite, local runs). Never logged. */
@@ -17,7 +18,7 @@ export interface TableClientsOptions {
   /** `https://<account>.table.core.windows.net`, used with `credential` (managed identity). */
   accountUrl?: string;
   credential?: TokenCredential;
-  /** Letters and digits prepended to every table name; default ''. */
+  /** Letters and digits prepended to every table name (TABLE_PREFIX_RULE, as STORAGE_TABLE_PREFIX); default ''. */
   tablePrefix?: string;
   /** Upper bound of one health ping (default 5 s). */
   pingTimeoutMs?: number;
@@ -44,8 +45,6 @@ export interface StorageTables {
   ping(): Promise<PingResult>;
 }
 
-const prefixPattern = /^([A-Za-z][A-Za-z0-9]{0,40})?$/;
-
 /** Azurite and other local endpoints speak plain http; the SDK refuses that unless told. */
 function isHttpEndpoint(o: TableClientsOptions): boolean {
   if (o.accountUrl) return o.accountUrl.toLowerCase().startsWith('http:');
@@ -67,7 +66,7 @@ export function tableEndpointOf(o: TableClientsOptions): string {
 export function createTableClients(o: TableClientsOptions): StorageTables {
   const issues: FieldIssue[] = [];
   const prefix = o.tablePrefix ?? '';
-  if (!prefixPattern.test(prefix)) issues.push({ field: 'tablePrefix', reason: 'must start with a letter and hold letters and digits only' });
+  if (!TABLE_PREFIX_PATTERN.test(prefix)) issues.push({ field: 'tablePrefix', reason: `must ${TABLE_PREFIX_RULE}` });
   if (o.connectionString && o.accountUrl) issues.push({ field: 'connectionString', reason: 'and accountUrl are both set: set only one' });
   if (!o.connectionString && !o.accountUrl) issues.push({ field: 'connectionString', reason: 'or accountUrl (with a credential) is required' });
   if (o.accountUrl && !o.credential) issues.push({ field: 'credential', reason: 'is required with accountUrl' });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SETTINGS } from '../../lib/config';
+import { SETTINGS, SETTING_TABLE } from '../../lib/config';
 
 const root = path.join(__dirname, '..', '..');
 const FIVE_MINUTES = 5 * 60_000;
@@ -21,10 +21,12 @@ const ROLE = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
 };
 
-/** Connector settings the template leaves out on purpose (main.bicep says why). */
-// The outbound proxy belongs to the network the connector is deployed into, not to the
-// template: whoever needs one sets CONNECTOR_PROXY_URL (or the standard variables) as an app setting.
-const NOT_SET_BY_TEMPLATE = ['STORAGE_CONNECTION_STRING', 'EXO_CERTIFICATE_PATH', 'CONNECTOR_INSTANCE_ID', 'CONNECTOR_PROXY_URL', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+/**
+ * Connector settings the template leaves out on purpose: the settings table says why for
+ * each (`template: { notSet }`), and so does main.bicep. The outbound proxy, for one,
+ * belongs to the network the connector is deployed into, not to the template.
+ */
+const NOT_SET_BY_TEMPLATE = SETTING_TABLE.filter((s) => 'notSet' in s.template).map((s) => s.name);
 
 interface RunResult {
   code: number | null;
@@ -304,6 +306,40 @@ describe('infrastructure template (infra/main.bicep)', () => {
       const range = p.type === 'int' ? /(\d+)-(\d+)/.exec(s.description) : null;
       if (range) {
         expect({ setting: s.name, min: p.minValue, max: p.maxValue }).toEqual({ setting: s.name, min: Number(range[1]), max: Number(range[2]) });
+      }
+    }
+  });
+
+  test("When a setting is declared in the connector's settings table, then the template sets it as declared, from a parameter with the table's default, range, choices and length", () => {
+    const settings = appSettings();
+    const params = compiled().parameters ?? {};
+    const declared = new Set(SETTING_TABLE.map((s) => s.name));
+    // Every connector-looking app setting is a declared one (no typo, no setting the connector ignores).
+    const connectorLike = Object.keys(settings).filter((n) => /^(EXO|STORAGE|SYNC|INSTALL|SCOPE|STALE|API|CONNECTOR|LOG)_/.test(n));
+    expect(connectorLike.filter((n) => !declared.has(n))).toEqual([]);
+
+    for (const s of SETTING_TABLE) {
+      const binding = s.template;
+      if ('notSet' in binding) {
+        expect({ setting: s.name, set: s.name in settings }).toEqual({ setting: s.name, set: false });
+        continue;
+      }
+      expect({ setting: s.name, set: s.name in settings }).toEqual({ setting: s.name, set: true });
+      if ('computed' in binding) continue;
+      const p = params[binding.param];
+      expect({ setting: s.name, param: binding.param, exists: p !== undefined }).toEqual({ setting: s.name, param: binding.param, exists: true });
+      expect({ setting: s.name, expression: settings[s.name].includes(`parameters('${binding.param}')`) }).toEqual({ setting: s.name, expression: true });
+      expect({ setting: s.name, description: String(p.metadata?.description ?? '').startsWith(s.name) }).toEqual({ setting: s.name, description: true });
+      // An empty template default leaves the setting out (the connector's default applies);
+      // an expression (the deployment's tenant, its cloud's login endpoint) is not comparable.
+      const literal = p.defaultValue !== undefined && p.defaultValue !== '' && !String(p.defaultValue).startsWith('[');
+      if (literal && 'default' in s) expect({ setting: s.name, default: p.defaultValue }).toEqual({ setting: s.name, default: s.default });
+      if (s.type === 'int') {
+        expect({ setting: s.name, type: p.type, min: p.minValue, max: p.maxValue }).toEqual({ setting: s.name, type: 'int', min: s.min, max: s.max });
+      } else if (s.type === 'choice') {
+        expect({ setting: s.name, allowed: p.allowedValues }).toEqual({ setting: s.name, allowed: [...s.choices] });
+      } else if (s.type === 'text' && s.maxLength !== undefined) {
+        expect({ setting: s.name, maxLength: p.maxLength }).toEqual({ setting: s.name, maxLength: s.maxLength });
       }
     }
   });

@@ -8,6 +8,8 @@ module.exports = {
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/dev/functions-core-stub.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 120000,
+  // In process, tests reach loopback only (test/support/loopback-only.ts).
+  setupFiles: ['<rootDir>/test/support/loopback-only.ts'],
   // Integration suites start their own Azurite, identity provider and emulator on free ports.
   maxWorkers: 2,
   verbose: true,

@@ -33,16 +33,3 @@ export function consoleLogger(level: LogLevel = 'info', base: LogFields = {}): L
 
 /** Discards everything; for tests that do not look at logs. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Keeps entries in memory so tests can assert on what was logged. */
-export interface MemoryLogger extends Logger {
-  entries: { level: string; message: string; fields: LogFields }[];
-}
-
-export function memoryLogger(): MemoryLogger {
-  const entries: MemoryLogger['entries'] = [];
-  const push = (level: string) => (message: string, fields: LogFields = {}) => {
-    entries.push({ level, message, fields });
-  };
-  return { entries, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}

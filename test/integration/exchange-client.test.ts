@@ -8,7 +8,8 @@ import { createTenantResolver, createTokenProvider, type TokenProvider } from '.
 import { ExoClient } from '../../lib/exo/client';
 import { listMobileDevices } from '../../lib/exo/cmdlets';
 import { ExoAuthError, ExoThrottledError, PermissionMissingError } from '../../lib/exo/errors';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import { loadConfig } from '../../lib/config';
 import { createRuntime } from '../../lib/app/runtime';
 

@@ -8,7 +8,8 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { functionFiles, loadRegistrations, startLocalHost, type LocalHost } from '../../dev/local-host';
 import { loadConfig } from '../../lib/config';
 import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import { runFullSync } from '../../lib/app/sync/sync';
 
 let stack: LocalStack;

@@ -9,7 +9,8 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { functionFiles, loadRegistrations, startLocalHost, type LocalHost } from '../../dev/local-host';
 import { loadConfig, type Env } from '../../lib/config';
 import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 
 let stack: LocalStack;
 let host: LocalHost;

@@ -9,7 +9,8 @@ import { createAppCertificate, type AppCertificate } from '../../dev/app-certifi
 import { startIdentityProvider, type IdentityProvider } from '../../dev/identity-provider';
 import { createTokenProvider, TokenAcquisitionError, type AuthSettings, type CredentialSettings } from '../../lib/auth';
 import { ConfigError } from '../../lib/errors';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import { startConnectProxy } from '../support/connect-proxy';
 
 const exchange = 'https://outlook.office365.com';

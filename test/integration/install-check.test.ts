@@ -10,7 +10,8 @@ import { loadConfig } from '../../lib/config';
 import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
 import { INSTALLED_MESSAGE_ID, runInstallCheck, type InstallCheckDeps } from '../../lib/app/install-check';
 import { Roles } from '../../lib/http/caller';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import { status as statusTrigger } from '../../functions/status-http';
 import type { ConnectorStatus } from '../../lib/domain/connector-status';
 

@@ -9,7 +9,8 @@ import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import { runFullSync } from '../../lib/app/sync/sync';
 import { tableEndpointOf } from '../../lib/storage/tables';
-import { memoryLogger, silentLogger, type Logger } from '../../lib/log';
+import { silentLogger, type Logger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 
 let stack: LocalStack;

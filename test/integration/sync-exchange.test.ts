@@ -9,7 +9,8 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import { runDeltaSync, runFullSync } from '../../lib/app/sync/sync';
-import { memoryLogger, silentLogger } from '../../lib/log';
+import { silentLogger } from '../../lib/log';
+import { memoryLogger } from '../support/memory-logger';
 import type { DeviceRecord } from '../../lib/domain/device';
 
 let stack: LocalStack;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryLogger, type MemoryLogger } from '../../../lib/log';
+import { memoryLogger, type MemoryLogger } from '../../support/memory-logger';
 import { ExoClient } from '../../../lib/exo/client';
 import type { ExoClientOptions } from '../../../lib/exo/options';
 import type { Clock, TokenProvider } from '../../../lib/exo/ports';

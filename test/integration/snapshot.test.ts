@@ -5,42 +5,18 @@
  * identity provider and Azurite.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, type Runtime } from '../../lib/app/runtime';
+import type { LocalStack } from '../../dev/local-stack';
+import { useSyncFixture } from '../support/sync-fixture';
+import type { Runtime } from '../../lib/app/runtime';
 import { runDeltaSync, runFullSync } from '../../lib/app/sync/sync';
 import { StoredIndex } from '../../lib/app/sync/stored-index';
-import { silentLogger } from '../../lib/log';
-import type { DeviceRecord } from '../../lib/domain/device';
 
+const fixture = useSyncFixture();
 let stack: LocalStack;
-const runtimes: Runtime[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack();
+beforeAll(() => {
+  stack = fixture.stack;
 });
-afterAll(async () => {
-  for (const r of runtimes) await r.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  stack.emulator.control.clearFaults();
-  stack.emulator.control.resetCounters();
-});
-
-async function newRuntime(): Promise<Runtime> {
-  const config = loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`, EXO_MAX_CONCURRENCY: '8' });
-  const runtime = createRuntime(config, silentLogger);
-  await runtime.storage.tables.ensureTables();
-  runtimes.push(runtime);
-  return runtime;
-}
-
-async function inventory(runtime: Runtime): Promise<Map<string, DeviceRecord>> {
-  const out = new Map<string, DeviceRecord>();
-  for await (const r of runtime.storage.devices.listAll(stack.tenantId, { includeRemoved: true })) out.set(r.deviceGuid, r);
-  return out;
-}
+const { newRuntime, inventory } = fixture;
 
 /** Runs a delta sync and counts the device entities it read from the table. */
 async function delta(runtime: Runtime) {

@@ -3,10 +3,9 @@
  * the Exchange Online emulator, the inventory and the sync state in a real Azurite. Each
  * test has its own table prefix.
  */
-import { randomBytes } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, type Runtime } from '../../lib/app/runtime';
+import type { LocalStack } from '../../dev/local-stack';
+import { useSyncFixture } from '../support/sync-fixture';
+import type { Runtime } from '../../lib/app/runtime';
 import { runFullSync } from '../../lib/app/sync/sync';
 import { connectorStatus } from '../../lib/app/status';
 import { breakSyncLease } from '../../lib/app/sync/break-lease';
@@ -17,35 +16,12 @@ import { createStateRepository } from '../../lib/storage/state-repository';
 import type { SyncDeps } from '../../lib/app/sync/ports';
 import type { DeviceRecord } from '../../lib/domain/device';
 
+const fixture = useSyncFixture();
 let stack: LocalStack;
-const runtimes: Runtime[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack();
+beforeAll(() => {
+  stack = fixture.stack;
 });
-afterAll(async () => {
-  for (const r of runtimes) await r.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  stack.emulator.control.clearFaults();
-  stack.emulator.control.allowAll();
-  stack.emulator.control.resetCounters();
-});
-
-async function newRuntime(settings: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Runtime> {
-  const config = loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `t${randomBytes(4).toString('hex')}`, EXO_MAX_CONCURRENCY: '8', ...settings });
-  const runtime = createRuntime(config, silentLogger, { now: o.now });
-  await runtime.storage.tables.ensureTables();
-  runtimes.push(runtime);
-  return runtime;
-}
-
-async function inventory(runtime: Runtime): Promise<Map<string, DeviceRecord>> {
-  const out = new Map<string, DeviceRecord>();
-  for await (const r of runtime.storage.devices.listAll(stack.tenantId, { includeRemoved: true })) out.set(r.deviceGuid, r);
-  return out;
-}
+const { newRuntime, inventory } = fixture;
 
 async function checkpointOf(runtime: Runtime): Promise<FullSyncCheckpoint | null> {
   return (await runtime.storage.state.getCheckpoint<FullSyncCheckpoint>(stack.tenantId, 'full'))?.data ?? null;

@@ -4,44 +4,19 @@
  * a real Azurite. Each test has its own table prefix.
  */
 import { randomBytes } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, type Runtime } from '../../lib/app/runtime';
+import type { LocalStack } from '../../dev/local-stack';
+import { useSyncFixture } from '../support/sync-fixture';
 import { runDeltaSync, runFullSync } from '../../lib/app/sync/sync';
 import { runInstallCheck, INSTALLED_MESSAGE_ID } from '../../lib/app/install-check';
-import { silentLogger } from '../../lib/log';
 import { memoryLogger } from '../support/memory-logger';
 import type { DeviceRecord } from '../../lib/domain/device';
 
+const fixture = useSyncFixture();
 let stack: LocalStack;
-const runtimes: Runtime[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack();
+beforeAll(() => {
+  stack = fixture.stack;
 });
-afterAll(async () => {
-  for (const r of runtimes) await r.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  stack.emulator.control.clearFaults();
-  stack.emulator.control.allowAll();
-  stack.emulator.control.resetCounters();
-});
-
-async function newRuntime(settings: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Runtime> {
-  const config = loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `t${randomBytes(4).toString('hex')}`, EXO_MAX_CONCURRENCY: '8', ...settings });
-  const runtime = createRuntime(config, silentLogger, { now: o.now });
-  await runtime.storage.tables.ensureTables();
-  runtimes.push(runtime);
-  return runtime;
-}
-
-async function inventory(runtime: Runtime, o: { includeRemoved?: boolean } = {}): Promise<Map<string, DeviceRecord>> {
-  const out = new Map<string, DeviceRecord>();
-  for await (const r of runtime.storage.devices.listAll(stack.tenantId, { includeRemoved: o.includeRemoved ?? true })) out.set(r.deviceGuid, r);
-  return out;
-}
+const { newRuntime, inventory } = fixture;
 
 /** What a sync derives from Exchange, without the connector's own bookkeeping times. */
 function essence(r: DeviceRecord): Partial<DeviceRecord> {

@@ -1,11 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { checkHealth } from '../lib/app/health';
+import { healthOfFailedStart } from '../lib/app/health/compose';
 import { getRuntime } from '../lib/app/runtime';
 import { jsonResponse } from '../lib/http/problem';
 
 /**
  * GET /api/health: configuration, storage, token and Exchange reachability; no secrets.
- * One check per minute at most (lib/app/health-cache.ts): the answer says how old it is.
+ * One check per minute at most (lib/app/health/cache.ts): the answer says how old it is.
  */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   let runtime;
@@ -13,7 +13,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
     runtime = await getRuntime();
   } catch {
     // The settings (names and reasons, never values) or the start-up failure, checked now: nothing to call.
-    const report = await checkHealth(() => getRuntime().then((r) => r.healthProbes));
+    const report = await healthOfFailedStart(() => getRuntime().then((r) => r.health.probes));
     context.warn(`Health check unhealthy: ${JSON.stringify(report.checks)}`);
     return jsonResponse(503, report, { 'cache-control': 'no-store' });
   }

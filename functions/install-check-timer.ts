@@ -1,14 +1,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadSchedules } from '../lib/config';
 import { getRuntime } from '../lib/app/runtime';
-import { runInstallCheck } from '../lib/app/install-check';
 import { contextLogger } from '../lib/http/context-logger';
 
 /** On start and hourly: checks the app's cmdlet permissions until the connector is installed (1015). */
 export async function installCheck(_timer: Timer, context: InvocationContext): Promise<void> {
   try {
     const runtime = await getRuntime();
-    await runInstallCheck({ tenantId: runtime.config.tenantId, appId: runtime.config.clientId, exo: runtime.exo, status: runtime.storage.state, scope: runtime.config.scope, log: contextLogger(context) });
+    await runtime.installCheck.run({ log: contextLogger(context) });
   } catch (err) {
     context.error(err);
     throw err;

@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
-import { connectorStatus } from '../lib/app/status';
 import { Roles } from '../lib/http/caller';
 import { defineRoute, routeHandler } from '../lib/http/route';
 
@@ -12,17 +11,7 @@ export const statusRoute = defineRoute<Runtime>({
   role: Roles.Read,
   summary: 'Connector status (1015 when installed), the last runs and device counts',
   answers: { 200: { description: 'The status report', schema: z.object({}).passthrough() } },
-  async handle({ runtime }) {
-    const { storage, config } = runtime;
-    const report = await connectorStatus({
-      tenantId: config.tenantId,
-      getStatus: (t) => storage.state.getStatus(t),
-      latestRuns: (t, n) => storage.runs.latest(t, n),
-      countDevices: (t, o) => storage.devices.count(t, o),
-      getLease: (t) => storage.state.getLease(t),
-    });
-    return { status: 200, body: report };
-  },
+  handle: async ({ runtime }) => ({ status: 200, body: await runtime.status.report() }),
 });
 
 app.http(statusRoute.name, { methods: [statusRoute.method], route: statusRoute.route, authLevel: 'function', handler: (request, context) => status(request, context) });

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
-import { runSync, summariseRun } from '../lib/app/sync/run-sync';
+import { summariseRun } from '../lib/app/sync/run-sync';
 import { AppError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
 import { defineRoute, routeHandler } from '../lib/http/route';
@@ -24,7 +24,7 @@ export const syncRoute = defineRoute<Runtime, Record<string, never>, Record<stri
   },
   async handle({ runtime, caller, body, log }) {
     log.info(`Manual ${body.kind} sync requested by ${caller.id}`);
-    const { run, heldBy } = await runSync(runtime, { kind: body.kind, maxDurationMs: TIME_BUDGET_MS, log });
+    const { run, heldBy } = await runtime.sync.run({ kind: body.kind, maxDurationMs: TIME_BUDGET_MS, log });
     if (heldBy) {
       throw new AppError('SyncInProgress', `Instance ${heldBy.holder} is syncing this tenant (lease until ${heldBy.expiresAt}, last renewed ${heldBy.renewedAt ?? 'at an unknown time'})`, 409, { ...heldBy });
     }

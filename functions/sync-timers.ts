@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadSchedules } from '../lib/config';
 import { getRuntime } from '../lib/app/runtime';
-import { continueSync, runSync, summariseRun } from '../lib/app/sync/run-sync';
+import { summariseRun } from '../lib/app/sync/run-sync';
 import { contextLogger } from '../lib/http/context-logger';
 
 /** Leaves a margin inside host.json's functionTimeout (10 min) to checkpoint and record the run. */
@@ -15,7 +15,7 @@ async function timerSync(kind: 'full' | 'delta' | 'continue', timer: Timer, cont
   if (timer.isPastDue) log.warn(`The ${kind} sync timer is past due; running now`);
   try {
     const runtime = await getRuntime();
-    const result = kind === 'continue' ? await continueSync(runtime, { maxDurationMs: TIME_BUDGET_MS, log }) : await runSync(runtime, { kind, maxDurationMs: TIME_BUDGET_MS, log });
+    const result = kind === 'continue' ? await runtime.sync.continue({ maxDurationMs: TIME_BUDGET_MS, log }) : await runtime.sync.run({ kind, maxDurationMs: TIME_BUDGET_MS, log });
     if (result) log.info(summariseRun(result.run));
   } catch (err) {
     context.error(err);

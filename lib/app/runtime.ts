@@ -1,10 +1,10 @@
 /**
- * The composition root: builds, once per process, everything the triggers need from
- * the validated configuration (token provider, Exchange client, storage, caller
- * verification) and hands use cases their ports. Tests and the local host build their
- * own runtime with createRuntime and install it with setRuntime.
+ * The composition root: builds, once per process, the adapters from the validated
+ * configuration (token provider, Exchange client, storage, caller verification), and
+ * each feature composes its use cases from them (lib/app/<feature>/compose.ts).
+ * Triggers, the CLI and the local stack call the features; tests and the local host
+ * build their own runtime with createRuntime and install it with setRuntime.
  */
-import { randomBytes } from 'node:crypto';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { loadConfig, describeConfig, type Config } from '../config';
 import { createTenantResolver, createTokenProvider, type TokenProvider } from '../auth';
@@ -14,23 +14,34 @@ import { getActiveSyncOrganizationSettings } from '../exo/cmdlets';
 import { createStorage, StorageUnavailableError, type Storage } from '../storage';
 import { consoleLogger, type Logger } from '../log';
 import { createCallerVerifier, type CallerVerifier } from '../http/caller';
-import { checkHealth, type HealthProbes } from './health';
-import { createHealthCache, type HealthCache } from './health-cache';
+import type { ConnectorStatus } from '../domain/connector-status';
+import { composeHealth, type HealthFeature } from './health/compose';
+import type { HealthProbes } from './health/health';
+import { runInstallCheck } from './install-check';
+import { composeStatus, type StatusFeature } from './status/compose';
+import { composeSync, type SyncFeature } from './sync/compose';
 import { createExchangeInventorySource } from './sync/exchange-source';
-import type { FullSyncCheckpoint, SyncDeps, SyncProgress } from './sync/ports';
+
+export interface InstallCheckFeature {
+  /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
+  run(o?: { log?: Logger }): Promise<ConnectorStatus>;
+}
 
 export interface Runtime {
   config: Config;
   log: Logger;
+  /** Adapters, built once (tests read the state they leave). */
   tokenProvider: TokenProvider;
   exo: ExoClient;
   storage: Storage;
-  healthProbes: HealthProbes;
-  /** The deep health check, at most one a minute (shared by concurrent requests). */
-  health: HealthCache;
   verifyCaller: CallerVerifier;
-  /** Ports of one sync run (a fresh Exchange view, so call counts are per run). */
-  syncDeps(o?: { log?: Logger; onProgress?: (p: SyncProgress) => void }): SyncDeps;
+  /** Features: what triggers, the CLI and the local stack call. */
+  sync: SyncFeature;
+  status: StatusFeature;
+  installCheck: InstallCheckFeature;
+  health: HealthFeature;
+  /** Ports of one sync run: `sync.deps` (tests drive the use cases with them). */
+  syncDeps: SyncFeature['deps'];
   close(): Promise<void>;
 }
 
@@ -97,46 +108,29 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     },
   };
 
+  const sync = composeSync({
+    tenantId: config.tenantId,
+    instanceId: config.instanceId,
+    staleAfterDays: config.staleAfterDays,
+    log,
+    storage,
+    newSource: () => createExchangeInventorySource(exo, config.scope, { pageSize: config.exchange.pageSize }),
+    now: o.now,
+  });
   return {
     config,
     log,
     tokenProvider,
     exo,
     storage,
-    healthProbes,
-    health: createHealthCache(() => checkHealth(async () => healthProbes), { ttlMs: o.healthCacheMs }),
     verifyCaller,
-    syncDeps(so = {}) {
-      const state = storage.state;
-      return {
-        tenantId: config.tenantId,
-        // Unique per invocation: a lease is never taken over while valid, not even by its own host.
-        instanceId: `${config.instanceId}#${randomBytes(3).toString('hex')}`,
-        staleAfterDays: config.staleAfterDays,
-        source: createExchangeInventorySource(exo, config.scope, { pageSize: config.exchange.pageSize }),
-        store: {
-          // The sync's own writes go unguarded: it manages the inventory snapshot itself (stored-index.ts).
-          summaries: (tenantId) => storage.syncDevices.listHashes(tenantId),
-          write: (records) => storage.syncDevices.upsertMany(records),
-          markRemoved: (tenantId, guids, at) => storage.syncDevices.markRemoved(tenantId, guids, at),
-          snapshot: storage.snapshots,
-        },
-        state: {
-          acquireLease: (t, owner, ttl) => state.acquireLease(t, owner, ttl),
-          renewLease: (lease) => state.renewLease(lease as Parameters<typeof state.renewLease>[0]),
-          releaseLease: async (lease) => {
-            await state.releaseLease(lease as Parameters<typeof state.releaseLease>[0]);
-          },
-          getCheckpoint: async (t, kind) => (await state.getCheckpoint<FullSyncCheckpoint>(t, kind))?.data ?? null,
-          saveCheckpoint: (t, kind, c) => state.saveCheckpoint(t, kind, c),
-          clearCheckpoint: (t, kind) => state.clearCheckpoint(t, kind),
-        },
-        runs: { save: (run) => storage.runs.update(run), latest: (t, n) => storage.runs.latest(t, n) },
-        log: so.log ?? log,
-        now: o.now,
-        onProgress: so.onProgress,
-      };
+    sync,
+    status: composeStatus({ tenantId: config.tenantId, storage, now: o.now }),
+    installCheck: {
+      run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now: o.now }),
     },
+    health: composeHealth(healthProbes, { ttlMs: o.healthCacheMs }),
+    syncDeps: sync.deps,
     async close() {
       exo.close();
     },

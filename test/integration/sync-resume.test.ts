@@ -7,7 +7,6 @@ import type { LocalStack } from '../../dev/local-stack';
 import { useSyncFixture } from '../support/sync-fixture';
 import type { Runtime } from '../../lib/app/runtime';
 import { runFullSync } from '../../lib/app/sync/sync';
-import { connectorStatus } from '../../lib/app/status';
 import { breakSyncLease } from '../../lib/app/sync/break-lease';
 import { emptyCounts } from '../../lib/domain/sync-run';
 import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
@@ -158,14 +157,7 @@ describe('the cost of an interruption', () => {
 });
 
 function statusOf(runtime: Runtime) {
-  const { storage } = runtime;
-  return connectorStatus({
-    tenantId: stack.tenantId,
-    getStatus: (t) => storage.state.getStatus(t),
-    latestRuns: (t, n) => storage.runs.latest(t, n),
-    countDevices: (t, o) => storage.devices.count(t, o),
-    getLease: (t) => storage.state.getLease(t),
-  });
+  return runtime.status.report();
 }
 
 describe('a stalled holder', () => {

@@ -4,17 +4,11 @@
  */
 import type { Logger } from '../../log';
 import type { SyncRun } from '../../domain/sync-run';
-import type { Runtime } from '../runtime';
+import type { RunSyncOptions, SyncFeature } from './compose';
 import type { SyncProgress } from './ports';
-import { continueFullSync, runDeltaSync, runFullSync, type SyncResult } from './sync';
+import type { SyncResult } from './sync';
 
-export interface RunSyncOptions {
-  kind: 'full' | 'delta';
-  /** Stop cleanly (checkpointed) after this long; the next run continues a full sync. */
-  maxDurationMs?: number;
-  log?: Logger;
-  onProgress?: (p: SyncProgress) => void;
-}
+export type { RunSyncOptions } from './compose';
 
 /** Logs progress every `everyMs` (long syncs in the Functions log). */
 export function progressLogger(log: Logger, kind: string, everyMs = 15_000): (p: SyncProgress) => void {
@@ -27,19 +21,14 @@ export function progressLogger(log: Logger, kind: string, everyMs = 15_000): (p:
   };
 }
 
-function depsFor(runtime: Runtime, o: Omit<RunSyncOptions, 'kind'>, kind: string) {
-  const log = o.log ?? runtime.log;
-  return runtime.syncDeps({ log, onProgress: o.onProgress ?? progressLogger(log, kind) });
-}
-
-export async function runSync(runtime: Runtime, o: RunSyncOptions): Promise<SyncResult> {
-  const deps = depsFor(runtime, o, o.kind);
-  return o.kind === 'full' ? runFullSync(deps, { maxDurationMs: o.maxDurationMs }) : runDeltaSync(deps, { maxDurationMs: o.maxDurationMs });
+/** For callers holding the runtime: the sync feature's run (lib/app/sync/compose.ts). */
+export function runSync(runtime: { sync: SyncFeature }, o: RunSyncOptions): Promise<SyncResult> {
+  return runtime.sync.run(o);
 }
 
 /** Carries on an unfinished full sync, if any; null when there is none. */
-export async function continueSync(runtime: Runtime, o: Omit<RunSyncOptions, 'kind'>): Promise<SyncResult | null> {
-  return continueFullSync(depsFor(runtime, o, 'full'), { maxDurationMs: o.maxDurationMs });
+export function continueSync(runtime: { sync: SyncFeature }, o: Omit<RunSyncOptions, 'kind'>): Promise<SyncResult | null> {
+  return runtime.sync.continue(o);
 }
 
 export function summariseRun(run: SyncRun): string {

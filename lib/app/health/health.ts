@@ -4,7 +4,7 @@
  * reason and duration, and never a secret. Each probe is bounded in time so a hanging
  * dependency cannot hang the health endpoint.
  */
-import { describeError, type FieldIssue, ConfigError } from '../errors';
+import { describeError, type FieldIssue, ConfigError } from '../../errors';
 
 export interface HealthProbes {
   storage(): Promise<string>;

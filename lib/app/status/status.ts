@@ -1,6 +1,6 @@
 /** What GET /api/status shows: the connector status, the last sync runs and inventory counts. */
-import type { ConnectorStatus } from '../domain/connector-status';
-import { withAbandoned, type LeaseHolder, type SyncRun } from '../domain/sync-run';
+import type { ConnectorStatus } from '../../domain/connector-status';
+import { withAbandoned, type LeaseHolder, type SyncRun } from '../../domain/sync-run';
 
 export interface StatusDeps {
   tenantId: string;

@@ -1,0 +1,86 @@
+/**
+ * The sync feature, composed from the runtime's adapters: the ports of one run (a fresh
+ * Exchange view each, so a run counts its own calls), the runs themselves with a time
+ * budget, and breaking the lease of a silent holder. Triggers, the CLI and the local
+ * stack call these, never storage or Exchange.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../log';
+import type { Storage, BreakLeaseResult } from '../../storage';
+import { breakSyncLease } from './break-lease';
+import type { FullSyncCheckpoint, InventorySource, SyncDeps, SyncProgress } from './ports';
+import { progressLogger } from './run-sync';
+import { continueFullSync, runDeltaSync, runFullSync, type SyncResult } from './sync';
+
+export interface SyncAdapters {
+  tenantId: string;
+  /** This host; each run adds a random suffix. */
+  instanceId: string;
+  staleAfterDays: number;
+  log: Logger;
+  storage: Pick<Storage, 'syncDevices' | 'snapshots' | 'state' | 'runs' | 'audit'>;
+  /** A new Exchange view for one run: its call counts are the run's alone. */
+  newSource(): InventorySource;
+  now?: () => Date;
+}
+
+export interface RunSyncOptions {
+  kind: 'full' | 'delta';
+  /** Stop cleanly (checkpointed) after this long; the next run continues a full sync. */
+  maxDurationMs?: number;
+  log?: Logger;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+export interface SyncFeature {
+  /** The ports of one run. */
+  deps(o?: { log?: Logger; onProgress?: (p: SyncProgress) => void }): SyncDeps;
+  run(o: RunSyncOptions): Promise<SyncResult>;
+  /** Carries on an unfinished full sync, if any; null when there is none. */
+  continue(o?: Omit<RunSyncOptions, 'kind'>): Promise<SyncResult | null>;
+  /** Takes the lease from a holder that stopped renewing it (audited as `actor`). */
+  breakLease(actor: string, o?: { log?: Logger }): Promise<BreakLeaseResult>;
+}
+
+export function composeSync(a: SyncAdapters): SyncFeature {
+  const { storage } = a;
+  const state = storage.state;
+  const deps: SyncFeature['deps'] = (o = {}) => ({
+    tenantId: a.tenantId,
+    // Unique per invocation: a lease is never taken over while valid, not even by its own host.
+    instanceId: `${a.instanceId}#${randomBytes(3).toString('hex')}`,
+    staleAfterDays: a.staleAfterDays,
+    source: a.newSource(),
+    store: {
+      // The sync's own writes go unguarded: it manages the inventory snapshot itself (stored-index.ts).
+      summaries: (tenantId) => storage.syncDevices.listHashes(tenantId),
+      write: (records) => storage.syncDevices.upsertMany(records),
+      markRemoved: (tenantId, guids, at) => storage.syncDevices.markRemoved(tenantId, guids, at),
+      snapshot: storage.snapshots,
+    },
+    state: {
+      acquireLease: (t, owner, ttl) => state.acquireLease(t, owner, ttl),
+      renewLease: (lease) => state.renewLease(lease as Parameters<typeof state.renewLease>[0]),
+      releaseLease: async (lease) => {
+        await state.releaseLease(lease as Parameters<typeof state.releaseLease>[0]);
+      },
+      getCheckpoint: async (t, kind) => (await state.getCheckpoint<FullSyncCheckpoint>(t, kind))?.data ?? null,
+      saveCheckpoint: (t, kind, c) => state.saveCheckpoint(t, kind, c),
+      clearCheckpoint: (t, kind) => state.clearCheckpoint(t, kind),
+    },
+    runs: { save: (run) => storage.runs.update(run), latest: (t, n) => storage.runs.latest(t, n) },
+    log: o.log ?? a.log,
+    now: a.now,
+    onProgress: o.onProgress,
+  });
+  const depsFor = (o: Omit<RunSyncOptions, 'kind'>, kind: string) => {
+    const log = o.log ?? a.log;
+    return deps({ log, onProgress: o.onProgress ?? progressLogger(log, kind) });
+  };
+  return {
+    deps,
+    run: (o) => (o.kind === 'full' ? runFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }) : runDeltaSync(depsFor(o, 'delta'), { maxDurationMs: o.maxDurationMs })),
+    continue: (o = {}) => continueFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }),
+    breakLease: (actor, o = {}) => breakSyncLease({ tenantId: a.tenantId, state, audit: storage.audit, actor, log: o.log ?? a.log, now: a.now }),
+  };
+}

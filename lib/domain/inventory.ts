@@ -28,11 +28,18 @@ export const EMPTY_STATISTICS: StatisticsFacts = {
   lastWipeRequestor: null,
 };
 
-const LISTING_KEYS: (keyof ListingFacts)[] = [
-  'deviceGuid', 'identity', 'mailbox', 'deviceId', 'deviceType', 'deviceModel', 'deviceOs', 'deviceUserAgent', 'friendlyName',
-  'clientType', 'deviceImei', 'deviceMobileOperator', 'accessState', 'accessStateReason', 'accessControlRule', 'firstSyncTime',
-  'whenChanged', 'whenCreated', 'isManaged', 'isCompliant', 'isDisabled',
-];
+/**
+ * Every listing field, once: typed as a record of ListingFacts' keys, so a field added
+ * to ListingFacts and left out here fails to compile instead of silently escaping the
+ * listing hash (a delta sync would then never see it change). The order is the packed
+ * listing's and the hash's: append, never reorder.
+ */
+const LISTING_FIELDS: Record<keyof ListingFacts, true> = {
+  deviceGuid: true, identity: true, mailbox: true, deviceId: true, deviceType: true, deviceModel: true, deviceOs: true, deviceUserAgent: true, friendlyName: true,
+  clientType: true, deviceImei: true, deviceMobileOperator: true, accessState: true, accessStateReason: true, accessControlRule: true, firstSyncTime: true,
+  whenChanged: true, whenCreated: true, isManaged: true, isCompliant: true, isDisabled: true,
+};
+export const LISTING_KEYS = Object.keys(LISTING_FIELDS) as (keyof ListingFacts)[];
 const STATISTICS_KEYS = Object.keys(EMPTY_STATISTICS) as (keyof StatisticsFacts)[];
 
 function hashOf(values: unknown[]): string {

@@ -1,4 +1,4 @@
-import { buildRecord, isStale, listingHashOf, packListing, unpackListing, EMPTY_STATISTICS, type ListingFacts } from '../../lib/domain/inventory';
+import { buildRecord, isStale, listingHashOf, packListing, unpackListing, EMPTY_STATISTICS, LISTING_KEYS, type ListingFacts } from '../../lib/domain/inventory';
 
 const listing: ListingFacts = {
   deviceGuid: 'A1B2C3D4-0000-0000-0000-000000000001',
@@ -112,5 +112,14 @@ describe('packed listing facts', () => {
     for (const key of Object.keys(listing) as (keyof ListingFacts)[]) {
       expect(packListing({ ...listing, [key]: 'changed' } as ListingFacts)).not.toBe(packListing(listing));
     }
+  });
+});
+
+describe('the listing hash', () => {
+  test('When any one listing field changes, then the listing hash changes; every field of a listing is hashed, none twice', () => {
+    expect([...LISTING_KEYS].sort()).toEqual(Object.keys(listing).sort());
+    const hashes = new Set([listingHashOf(listing)]);
+    for (const key of LISTING_KEYS) hashes.add(listingHashOf({ ...listing, [key]: `changed ${key}` } as ListingFacts));
+    expect(hashes.size).toBe(LISTING_KEYS.length + 1);
   });
 });

@@ -2,35 +2,19 @@
  * The real function registrations (functions/*.ts, app.http/app.timer) served by the
  * project's local host, against Azurite, the identity provider and the emulator.
  */
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { functionFiles, loadRegistrations, startLocalHost, type LocalHost } from '../../dev/local-host';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
-import { silentLogger } from '../../lib/log';
-import { memoryLogger } from '../support/memory-logger';
+import type { LocalStack } from '../../dev/local-stack';
+import type { LocalHost } from '../../dev/local-host';
+import { setRuntime, type Runtime } from '../../lib/app/runtime';
+import { useStackFixture } from '../support/stack-fixture';
 import { runFullSync } from '../../lib/app/sync/sync';
 
+// healthCacheMs 0: each health request checks afresh (the cache has its own test below).
+const fx = useStackFixture({ stack: { seed: { devices: 300, mailboxes: 120, seed: 5 } }, host: { overrides: { healthCacheMs: 0 } } });
 let stack: LocalStack;
 let host: LocalHost;
 let runtime: Runtime;
-const hostLog = memoryLogger();
-
-beforeAll(async () => {
-  stack = await startLocalStack({ seed: { devices: 300, mailboxes: 120, seed: 5 } });
-  // healthCacheMs 0: each health request checks afresh (the cache has its own test below).
-  runtime = createRuntime(loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `h${randomBytes(4).toString('hex')}` }), silentLogger, { healthCacheMs: 0 });
-  await runtime.storage.tables.ensureTables();
-  setRuntime(runtime);
-  const registrations = loadRegistrations(functionFiles(path.join(__dirname, '..', '..', 'functions'), '.ts'));
-  host = await startLocalHost({ registrations, port: 0, log: hostLog, runTimers: false });
-});
-afterAll(async () => {
-  setRuntime(null);
-  await host?.stop();
-  await runtime?.close();
-  await stack?.stop();
+beforeAll(() => {
+  ({ stack, host, runtime } = fx);
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,34 +2,19 @@
  * The route helper and the problem table, through the real function registrations
  * served by the local host, against Azurite, the identity provider and the emulator.
  */
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { functionFiles, loadRegistrations, startLocalHost, type LocalHost } from '../../dev/local-host';
-import { loadConfig, type Env } from '../../lib/config';
-import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
-import { silentLogger } from '../../lib/log';
-import { memoryLogger } from '../support/memory-logger';
+import type { LocalStack } from '../../dev/local-stack';
+import type { LocalHost } from '../../dev/local-host';
+import { setRuntime, type Runtime } from '../../lib/app/runtime';
+import { freshPrefix, useStackFixture } from '../support/stack-fixture';
 
+const fx = useStackFixture({ stack: { seed: { devices: 60, mailboxes: 30, seed: 9 } }, host: {} });
 let stack: LocalStack;
 let host: LocalHost;
 let runtime: Runtime;
-const hostLog = memoryLogger();
-const prefix = () => `l${randomBytes(4).toString('hex')}`;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ seed: { devices: 60, mailboxes: 30, seed: 9 } });
-  runtime = createRuntime(loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: prefix() }), silentLogger);
-  await runtime.storage.tables.ensureTables();
-  setRuntime(runtime);
-  host = await startLocalHost({ registrations: loadRegistrations(functionFiles(path.join(__dirname, '..', '..', 'functions'), '.ts')), port: 0, log: hostLog, runTimers: false });
-});
-afterAll(async () => {
-  setRuntime(null);
-  await host?.stop();
-  await runtime?.close();
-  await stack?.stop();
+const prefix = () => freshPrefix('l');
+beforeAll(() => {
+  ({ stack, host, runtime } = fx);
 });
 
 const call = (route: string, o: { method?: string; token?: string; body?: string | Uint8Array | ReadableStream; headers?: Record<string, string> } = {}) =>
@@ -40,18 +25,7 @@ const call = (route: string, o: { method?: string; token?: string; body?: string
     ...(o.body instanceof ReadableStream ? { duplex: 'half' } : {}),
   } as RequestInit);
 
-/** Runs `body` with another runtime installed (built from `settings`), then puts the shared one back. */
-async function withRuntime<T>(settings: Env, body: (r: Runtime) => Promise<T>, o: { healthCacheMs?: number } = {}): Promise<T> {
-  const other = createRuntime(loadConfig(settings), silentLogger, o);
-  await other.storage.tables.ensureTables().catch(() => undefined); // unreachable storage is what some tests are about
-  setRuntime(other);
-  try {
-    return await body(other);
-  } finally {
-    setRuntime(runtime);
-    await other.close();
-  }
-}
+const withRuntime = fx.withRuntime;
 
 describe('problem answers', () => {
   test('When Table Storage is unreachable, then GET /api/status answers 503 problem+json, not 200', async () => {

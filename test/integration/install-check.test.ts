@@ -3,38 +3,24 @@
  * table (lib/exo/cmdlets/features.ts FEATURES) and the result is reported per feature, stored with
  * the connector status and shown by GET /api/status (the real trigger, called in process).
  */
-import { randomBytes } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, setRuntime, type Runtime } from '../../lib/app/runtime';
+import type { LocalStack } from '../../dev/local-stack';
+import { setRuntime } from '../../lib/app/runtime';
 import { INSTALLED_MESSAGE_ID, runInstallCheck, type InstallCheckDeps } from '../../lib/app/install-check';
 import { Roles } from '../../lib/http/caller';
-import { silentLogger } from '../../lib/log';
 import { memoryLogger } from '../support/memory-logger';
+import { useStackFixture } from '../support/stack-fixture';
 import { status as statusTrigger } from '../../functions/status-http';
 import type { ConnectorStatus } from '../../lib/domain/connector-status';
 
+const fx = useStackFixture({ stack: { seed: { devices: 20, mailboxes: 10, seed: 91 } } });
 let stack: LocalStack;
-const runtimes: Runtime[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({ seed: { devices: 20, mailboxes: 10, seed: 91 } });
-});
-afterAll(async () => {
-  setRuntime(null);
-  for (const r of runtimes) await r.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  stack.emulator.control.allowAll();
-  stack.emulator.control.resetCounters();
+beforeAll(() => {
+  stack = fx.stack;
 });
 
 async function setUp(settings: Record<string, string> = {}) {
-  const runtime = createRuntime(loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `i${randomBytes(4).toString('hex')}`, ...settings }), silentLogger);
-  await runtime.storage.tables.ensureTables();
-  runtimes.push(runtime);
+  const runtime = await fx.newRuntime(settings);
   const log = memoryLogger();
   const deps: InstallCheckDeps = { tenantId: stack.tenantId, appId: stack.clientId, exo: runtime.exo, status: runtime.storage.state, scope: runtime.config.scope, log };
   return { runtime, deps, log };

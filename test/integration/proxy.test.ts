@@ -3,39 +3,31 @@
  * through a real local CONNECT proxy (test/support/connect-proxy.ts), against the real
  * identity provider (https), the Exchange Online emulator and Azurite (plain http).
  */
-import { randomBytes } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { loadConfig } from '../../lib/config';
-import { createRuntime, type Runtime } from '../../lib/app/runtime';
+import type { LocalStack } from '../../dev/local-stack';
+import type { Runtime } from '../../lib/app/runtime';
 import { runFullSync } from '../../lib/app/sync/sync';
 import { tableEndpointOf } from '../../lib/storage/tables';
 import { silentLogger, type Logger } from '../../lib/log';
 import { memoryLogger } from '../support/memory-logger';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
+import { useStackFixture } from '../support/stack-fixture';
 
+const fx = useStackFixture();
 let stack: LocalStack;
 let proxy: ConnectProxy;
-const runtimes: Runtime[] = [];
 const hostOf = (url: string) => new URL(url).host;
 
 beforeAll(async () => {
-  [stack, proxy] = await Promise.all([startLocalStack(), startConnectProxy()]);
+  stack = fx.stack;
+  proxy = await startConnectProxy();
   stack.emulator.control.seed({ devices: 300, mailboxes: 120, seed: 5 });
 });
 afterAll(async () => {
-  for (const r of runtimes) await r.close();
   await proxy?.close();
-  await stack?.stop();
 });
 beforeEach(() => proxy.reset());
 
-async function newRuntime(settings: Record<string, string>, log: Logger = silentLogger): Promise<Runtime> {
-  const config = loadConfig({ ...stack.settings, STORAGE_TABLE_PREFIX: `p${randomBytes(4).toString('hex')}`, ...settings });
-  const runtime = createRuntime(config, log);
-  runtimes.push(runtime);
-  await runtime.storage.tables.ensureTables();
-  return runtime;
-}
+const newRuntime = (settings: Record<string, string>, log: Logger = silentLogger): Promise<Runtime> => fx.newRuntime(settings, { log });
 
 /** Tunnels and forwarded requests the proxy carried to one host:port. */
 const through = (p: ConnectProxy, host: string) => (p.tunnels.get(host) ?? 0) + (p.forwarded.get(host) ?? 0);

@@ -13,12 +13,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, processEnv, type Env } from '../config';
-import { createRuntime } from '../app/runtime';
-import { runSync, summariseRun } from '../app/sync/run-sync';
-import { breakSyncLease } from '../app/sync/break-lease';
-import { consoleLogger } from '../log';
-import { ConfigError, describeError } from '../errors';
+import { loadConfig, processEnv, type Env } from '../lib/config';
+import { createRuntime } from '../lib/app/runtime';
+import { runSync, summariseRun } from '../lib/app/sync/run-sync';
+import { breakSyncLease } from '../lib/app/sync/break-lease';
+import { consoleLogger } from '../lib/log';
+import { ConfigError, describeError } from '../lib/errors';
 
 function usage(message?: string): never {
   if (message) console.error(message);

@@ -9,6 +9,9 @@
  * quietly run against the local stack instead. Only when none is set does the CLI use
  * the settings of the local stack that `npm start` is running (.local/connector.env.json).
  * It says which it used (names only, never values).
+ *
+ * Logs: text lines on a terminal, JSON lines otherwise (a pipe, a file); LOG_FORMAT=json|text
+ * chooses. A setting of the CLI only, not of the connector, so it is not in lib/config.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +20,7 @@ import { loadConfig, processEnv, type Env } from '../lib/config';
 import { createRuntime } from '../lib/app/runtime';
 import { runSync, summariseRun } from '../lib/app/sync/run-sync';
 import { breakSyncLease } from '../lib/app/sync/break-lease';
-import { consoleLogger } from '../lib/log';
+import { consoleLogger, parseLogFormat } from '../lib/log';
 import { ConfigError, describeError } from '../lib/errors';
 
 function usage(message?: string): never {
@@ -59,7 +62,10 @@ async function main(): Promise<void> {
   if (kinds.length !== 1) usage('give exactly one of --full or --delta');
   const kind = kinds[0] === '--full' ? 'full' : 'delta';
 
-  const chosen = chooseSettings(processEnv());
+  const env = processEnv();
+  const format = parseLogFormat(env.LOG_FORMAT);
+  if (!format) usage(`LOG_FORMAT must be json or text, not '${env.LOG_FORMAT}'`);
+  const chosen = chooseSettings(env);
   console.log(chosen.source);
   let config;
   try {
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
     console.error(e.message);
     process.exit(2);
   }
-  const log = consoleLogger(config.logLevel, { component: 'cli' });
+  const log = consoleLogger(config.logLevel, { component: 'cli' }, { format });
   const runtime = createRuntime(config, log);
   await runtime.storage.tables.ensureTables();
   if (breakLease) {

@@ -16,8 +16,8 @@ import { loadLocalStackSettings } from './local-settings';
 import { createRuntime, setRuntime } from '../lib/app/runtime';
 import { runInstallCheck } from '../lib/app/install-check';
 import { runSync, summariseRun } from '../lib/app/sync/run-sync';
-import { consoleLogger } from '../lib/log';
-import { describeError } from '../lib/errors';
+import { consoleLogger, parseLogFormat } from '../lib/log';
+import { describeError, ValidationError } from '../lib/errors';
 import { readLocalCertificate } from './local-cert';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,7 +33,12 @@ async function stopAll(): Promise<void> {
 async function main(): Promise<void> {
   const env = processEnv();
   const local = loadLocalStackSettings(env);
-  const log = consoleLogger((env.LOG_LEVEL as 'info' | undefined) ?? 'info', { component: 'connector' });
+  // Logs are text lines on a terminal, JSON lines otherwise. LOG_FORMAT=json|text overrides
+  // that: JSON on a terminal to see the lines as Azure gets them, text through `| tee`. A
+  // setting of the local tools only: in Azure the connector always writes JSON.
+  const format = parseLogFormat(env.LOG_FORMAT);
+  if (!format) throw ValidationError.of('LOG_FORMAT', `must be json or text (unset: text on a terminal, JSON otherwise), not '${env.LOG_FORMAT}'`);
+  const log = consoleLogger((env.LOG_LEVEL as 'info' | undefined) ?? 'info', { component: 'connector' }, { format });
   let stack: LocalStack | null = null;
   let settings: Env;
 

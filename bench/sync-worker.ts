@@ -10,7 +10,6 @@ import { createRuntime } from '../lib/app/runtime';
 import { runDeltaSync, runFullSync } from '../lib/app/sync/sync';
 import { silentLogger } from '../lib/log';
 import { describeError } from '../lib/errors';
-import { breakSyncLease } from '../lib/app/sync/break-lease';
 import { listMobileDevices, getMobileDeviceStatistics } from '../lib/exo/cmdlets';
 import { listingFactsOf, statisticsFactsOf } from '../lib/app/sync/exchange-source';
 import { buildRecord } from '../lib/domain/inventory';
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
     // The killed holder renewed its lease until it died; it counts as dead after two heartbeats.
     const waitStarted = Date.now();
     for (;;) {
-      const b = await breakSyncLease({ tenantId: runtime.config.tenantId, state: runtime.storage.state, audit: runtime.storage.audit, actor: 'bench', log: silentLogger });
+      const b = await runtime.sync.breakLease('bench', { log: silentLogger });
       if (b.outcome !== 'refused') break;
       await new Promise((r) => setTimeout(r, 2000));
     }

@@ -14,10 +14,9 @@ import { functionFiles, loadRegistrations, startLocalHost } from './local-host';
 import { loadConfig, processEnv, describeConfig, type Env } from '../lib/config';
 import { loadLocalStackSettings } from './local-settings';
 import { createRuntime, setRuntime } from '../lib/app/runtime';
-import { runInstallCheck } from '../lib/app/install-check';
-import { runSync, summariseRun } from '../lib/app/sync/run-sync';
-import { consoleLogger } from '../lib/log';
-import { describeError } from '../lib/errors';
+import { summariseRun } from '../lib/app/sync/run-sync';
+import { consoleLogger, parseLogFormat } from '../lib/log';
+import { describeError, ValidationError } from '../lib/errors';
 import { readLocalCertificate } from './local-cert';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,7 +32,12 @@ async function stopAll(): Promise<void> {
 async function main(): Promise<void> {
   const env = processEnv();
   const local = loadLocalStackSettings(env);
-  const log = consoleLogger((env.LOG_LEVEL as 'info' | undefined) ?? 'info', { component: 'connector' });
+  // Logs are text lines on a terminal, JSON lines otherwise. LOG_FORMAT=json|text overrides
+  // that: JSON on a terminal to see the lines as Azure gets them, text through `| tee`. A
+  // setting of the local tools only: in Azure the connector always writes JSON.
+  const format = parseLogFormat(env.LOG_FORMAT);
+  if (!format) throw ValidationError.of('LOG_FORMAT', `must be json or text (unset: text on a terminal, JSON otherwise), not '${env.LOG_FORMAT}'`);
+  const log = consoleLogger((env.LOG_LEVEL as 'info' | undefined) ?? 'info', { component: 'connector' }, { format });
   let stack: LocalStack | null = null;
   let settings: Env;
 
@@ -79,10 +83,10 @@ async function main(): Promise<void> {
   const host = await startLocalHost({ registrations, port: local.apiPort, log });
   stops.unshift(() => host.stop());
 
-  const status = await runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo: runtime.exo, status: runtime.storage.state, log });
+  const status = await runtime.installCheck.run({ log });
   console.log(`Connector status: ${status.state}${status.messageId ? ` (message id ${status.messageId})` : ''}${status.missingCmdlets.length ? `; missing: ${status.missingCmdlets.join(', ')}` : ''}`);
   try {
-    const { run } = await runSync(runtime, { kind: 'full', log });
+    const { run } = await runtime.sync.run({ kind: 'full', log });
     console.log(`First sync: ${summariseRun(run)}`);
   } catch (e) {
     console.error(`First sync failed: ${describeError(e)} (the timers will try again)`);

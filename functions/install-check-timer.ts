@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadSchedules } from '../lib/config';
 import { getRuntime } from '../lib/app/runtime';
-import { contextLogger } from '../lib/http/context-logger';
+import { contextLogger } from '../lib/functions/context-logger';
 
 /** On start and hourly: checks the app's cmdlet permissions until the connector is installed (1015). */
 export async function installCheck(_timer: Timer, context: InvocationContext): Promise<void> {

@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadSchedules } from '../lib/config';
 import { getRuntime } from '../lib/app/runtime';
 import { summariseRun } from '../lib/app/sync/run-sync';
-import { contextLogger } from '../lib/http/context-logger';
+import { contextLogger } from '../lib/functions/context-logger';
 
 /** Leaves a margin inside host.json's functionTimeout (10 min) to checkpoint and record the run. */
 const TIME_BUDGET_MS = 8 * 60_000;

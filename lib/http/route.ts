@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { AppError, UnauthorizedError } from '../errors';
 import type { Logger } from '../log';
 import type { Caller, CallerVerifier, Role } from './caller';
-import { contextLogger } from './context-logger';
+import { contextLogger } from '../functions/context-logger';
 import { problemResponse } from './problem';
 import { readBody } from './body';
 import { parseJson, validate } from './validate';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 
-const cli = path.join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'sync.js');
+const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'sync.js');
 let stack: LocalStack;
 let tmp: string;
 

@@ -1,7 +1,7 @@
 /** The Functions log adapter, over a real InvocationContext (the host's log handler captured, as the worker would receive it). */
 import { format } from 'node:util';
 import { InvocationContext } from '@azure/functions';
-import { contextLogger } from '../../lib/http/context-logger';
+import { contextLogger } from '../../lib/functions/context-logger';
 
 function capture() {
   const calls: { level: string; args: unknown[] }[] = [];

@@ -1,12 +1,10 @@
 /**
- * Entry points shared by the timers, the HTTP trigger and the CLI: run one sync with
- * the process runtime's ports and a time budget, and summarise it for people.
+ * What the timers, the HTTP trigger and the CLI show of a sync: progress on long runs
+ * and a summary for people (runs themselves: the sync feature, compose.ts).
  */
 import type { Logger } from '../../log';
 import type { SyncRun } from '../../domain/sync-run';
-import type { RunSyncOptions, SyncFeature } from './compose';
 import type { SyncProgress } from './ports';
-import type { SyncResult } from './sync';
 
 export type { RunSyncOptions } from './compose';
 
@@ -19,16 +17,6 @@ export function progressLogger(log: Logger, kind: string, everyMs = 15_000): (p:
     const rate = p.elapsedMs > 0 ? Math.round((p.devices * 1000) / p.elapsedMs) : 0;
     log.info(`${kind} sync progress: ${p.pages} pages, ${p.devices} partnerships, ${p.mailboxesFetched} mailboxes' statistics, ${rate} partnerships/s`, { ...p, rate });
   };
-}
-
-/** For callers holding the runtime: the sync feature's run (lib/app/sync/compose.ts). */
-export function runSync(runtime: { sync: SyncFeature }, o: RunSyncOptions): Promise<SyncResult> {
-  return runtime.sync.run(o);
-}
-
-/** Carries on an unfinished full sync, if any; null when there is none. */
-export function continueSync(runtime: { sync: SyncFeature }, o: Omit<RunSyncOptions, 'kind'>): Promise<SyncResult | null> {
-  return runtime.sync.continue(o);
 }
 
 export function summariseRun(run: SyncRun): string {

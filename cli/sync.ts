@@ -9,16 +9,18 @@
  * quietly run against the local stack instead. Only when none is set does the CLI use
  * the settings of the local stack that `npm start` is running (.local/connector.env.json).
  * It says which it used (names only, never values).
+ *
+ * Logs: text lines on a terminal, JSON lines otherwise (a pipe, a file); LOG_FORMAT=json|text
+ * chooses. A setting of the CLI only, not of the connector, so it is not in lib/config.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, processEnv, type Env } from '../config';
-import { createRuntime } from '../app/runtime';
-import { runSync, summariseRun } from '../app/sync/run-sync';
-import { breakSyncLease } from '../app/sync/break-lease';
-import { consoleLogger } from '../log';
-import { ConfigError, describeError } from '../errors';
+import { loadConfig, processEnv, type Env } from '../lib/config';
+import { createRuntime } from '../lib/app/runtime';
+import { summariseRun } from '../lib/app/sync/run-sync';
+import { consoleLogger, parseLogFormat } from '../lib/log';
+import { ConfigError, describeError } from '../lib/errors';
 
 function usage(message?: string): never {
   if (message) console.error(message);
@@ -59,7 +61,10 @@ async function main(): Promise<void> {
   if (kinds.length !== 1) usage('give exactly one of --full or --delta');
   const kind = kinds[0] === '--full' ? 'full' : 'delta';
 
-  const chosen = chooseSettings(processEnv());
+  const env = processEnv();
+  const format = parseLogFormat(env.LOG_FORMAT);
+  if (!format) usage(`LOG_FORMAT must be json or text, not '${env.LOG_FORMAT}'`);
+  const chosen = chooseSettings(env);
   console.log(chosen.source);
   let config;
   try {
@@ -69,12 +74,12 @@ async function main(): Promise<void> {
     console.error(e.message);
     process.exit(2);
   }
-  const log = consoleLogger(config.logLevel, { component: 'cli' });
+  const log = consoleLogger(config.logLevel, { component: 'cli' }, { format });
   const runtime = createRuntime(config, log);
   await runtime.storage.tables.ensureTables();
   if (breakLease) {
     const actor = `cli:${os.userInfo().username}@${os.hostname()}`;
-    const b = await breakSyncLease({ tenantId: config.tenantId, state: runtime.storage.state, audit: runtime.storage.audit, actor, log });
+    const b = await runtime.sync.breakLease(actor, { log });
     if (b.outcome === 'refused') {
       await runtime.close();
       console.error(`Lease not broken: instance ${b.holder} renewed it at ${b.renewedAt} and is still syncing (lease until ${b.expiresAt}).`);
@@ -83,7 +88,7 @@ async function main(): Promise<void> {
     console.log(b.outcome === 'broken' ? `Broke the sync lease of instance ${b.holder}, silent since ${b.renewedAt}.` : 'No instance held the sync lease.');
   }
   let lastPrint = 0;
-  const { run, heldBy } = await runSync(runtime, {
+  const { run, heldBy } = await runtime.sync.run({
     kind,
     onProgress: (p) => {
       if (p.elapsedMs - lastPrint < 2000) return;

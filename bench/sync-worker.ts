@@ -12,7 +12,7 @@ import { silentLogger } from '../lib/log';
 import { describeError } from '../lib/errors';
 import { breakSyncLease } from '../lib/app/sync/break-lease';
 import { listMobileDevices, getMobileDeviceStatistics } from '../lib/exo/cmdlets';
-import { listingFactsOf, statisticsFactsOf } from '../lib/app/sync/exchange-source';
+import { listingFactsOf, statisticsFactsOf } from '../lib/exo/inventory/facts';
 import { buildRecord } from '../lib/domain/inventory';
 
 async function main(): Promise<void> {

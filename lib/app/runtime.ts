@@ -20,7 +20,7 @@ import type { HealthProbes } from './health/health';
 import { runInstallCheck } from './install-check';
 import { composeStatus, type StatusFeature } from './status/compose';
 import { composeSync, type SyncFeature } from './sync/compose';
-import { createExchangeInventorySource } from './sync/exchange-source';
+import { createExchangeInventorySource } from '../exo/inventory/source';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */

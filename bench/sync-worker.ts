@@ -11,7 +11,7 @@ import { runDeltaSync, runFullSync } from '../lib/app/sync/sync';
 import { silentLogger } from '../lib/log';
 import { describeError } from '../lib/errors';
 import { listMobileDevices, getMobileDeviceStatistics } from '../lib/exo/cmdlets';
-import { listingFactsOf, statisticsFactsOf } from '../lib/app/sync/exchange-source';
+import { listingFactsOf, statisticsFactsOf } from '../lib/exo/inventory/facts';
 import { buildRecord } from '../lib/domain/inventory';
 
 async function main(): Promise<void> {

@@ -1,14 +1,8 @@
 /**
  * The install check, the cloud form of ConfigMgr's "flagged for installation" ->
- * "STATMSG: ID=1015": may the connector's app run every cmdlet it can invoke? The
- * cmdlets come from one table, lib/exo/cmdlets/features.ts FEATURES, and are reported per feature.
- * - each Get cmdlet is tried with a harmless read (any answer but a missing permission
- *   means allowed: "not found" proves the cmdlet ran); a numeric ResultSize makes it one
- *   call;
- * - Set/New/Clear/Remove cmdlets are never run for this; instead the app's role
- *   assignments (Get-ManagementRoleAssignment) are compared with the roles that hold
- *   each cmdlet (Get-ManagementRoleEntry '*\<cmdlet>'). If the app may not read roles,
- *   those cmdlets count as missing, naming the role cmdlet it lacks.
+ * "STATMSG: ID=1015": may the connector's app run every cmdlet it can invoke? What it may
+ * run comes from a PermissionProbe, per feature of lib/exo/cmdlets/features.ts FEATURES
+ * (lib/exo/permission-probe.ts asks Exchange without changing anything).
  * The outcome is the connector status: `installed` with message id 1015 when the sync
  * works (the `sync` feature, and `groupScope` when the scope names groups; the others
  * are listed per feature, and one missing does not stop the rest), or `failed` naming
@@ -17,9 +11,6 @@
  */
 import { describeError } from '../errors';
 import type { Logger } from '../log';
-import { ExoAuthError, ExoCancelledError, ExoError, ExoThrottledError, ExoTimeoutError, ExoTransientError, PermissionMissingError } from '../exo/errors';
-import type { ExoInvoker } from '../exo/cmdlets';
-import { FEATURES, FEATURE_NAMES, REQUIRED_CMDLETS, getManagementRoleAssignments, getManagementRoleEntries } from '../exo/cmdlets';
 import type { ConnectorStatus, FeatureStatus } from '../domain/connector-status';
 import type { ScopeConfig } from '../config';
 
@@ -31,11 +22,22 @@ export interface StatusStore {
   saveStatus(tenantId: string, status: ConnectorStatus, expectedEtag?: string): Promise<{ etag: string }>;
 }
 
+export interface PermissionReport {
+  /** Every cmdlet the app may not run (or the role cmdlet that could not verify it), sorted. */
+  missing: string[];
+  features: FeatureStatus[];
+}
+
+/** What the app may run, per feature. */
+export interface PermissionProbe {
+  /** Throws when Exchange cannot tell (throttled, down, no token): the check is inconclusive then. */
+  check(): Promise<PermissionReport>;
+}
+
 export interface InstallCheckDeps {
   tenantId: string;
-  /** The app (client) id whose Exchange role assignments are checked. */
-  appId: string;
-  exo: ExoInvoker;
+  /** The permissions of the connector's app. */
+  permissions: PermissionProbe;
   status: StatusStore;
   log: Logger;
   now?: () => Date;
@@ -46,91 +48,6 @@ export interface InstallCheckDeps {
 }
 
 const usesGroups = (scope: ScopeConfig | undefined) => !!scope && (scope.mode === 'groups' || (scope.excludeGroups?.length ?? 0) > 0);
-
-/** A group name no tenant has: its member cmdlets answer "not found", which proves they ran. */
-const PROBE_NAME = 'exo-connector-install-check';
-
-/** Harmless reads: parameters that make each Get cmdlet run and return little or nothing. */
-const PROBES: Record<string, Record<string, unknown>> = {
-  'Get-MobileDevice': { ResultSize: 1 },
-  'Get-MobileDeviceStatistics': { Identity: `${PROBE_NAME}\\ExchangeActiveSyncDevices\\Probe§0` },
-  'Get-MobileDeviceMailboxPolicy': {},
-  'Get-ActiveSyncDeviceAccessRule': {},
-  'Get-ActiveSyncOrganizationSettings': {},
-  'Get-CASMailbox': { ResultSize: 1 },
-  'Get-Mailbox': { ResultSize: 1 },
-  'Get-Recipient': { ResultSize: 1 },
-  'Get-DistributionGroupMember': { Identity: PROBE_NAME, ResultSize: 1 },
-  'Get-UnifiedGroupLinks': { Identity: PROBE_NAME, LinkType: 'Members', ResultSize: 1 },
-};
-
-/** Failures that say nothing about a permission: the check cannot conclude and runs again later. */
-const INCONCLUSIVE = [ExoThrottledError, ExoTransientError, ExoTimeoutError, ExoAuthError, ExoCancelledError];
-
-async function mayRead(exo: ExoInvoker, cmdlet: string): Promise<boolean> {
-  try {
-    await exo.invoke(cmdlet, PROBES[cmdlet] ?? {}, { acceptTruncation: true });
-    return true;
-  } catch (e) {
-    if (e instanceof PermissionMissingError) return false;
-    // Not found, bad parameter, an odd answer: Exchange ran the cmdlet, so the app may run it.
-    if (e instanceof ExoError && !INCONCLUSIVE.some((c) => e instanceof c)) return true;
-    throw e;
-  }
-}
-
-/** The roles assigned to the app, or the role cmdlet it may not run. */
-async function assignedRoles(exo: ExoInvoker, appId: string): Promise<Set<string> | { missing: string }> {
-  try {
-    const assignments = await getManagementRoleAssignments(exo, { roleAssignee: appId });
-    return new Set(assignments.filter((a) => a.Enabled !== false && a.Role).map((a) => a.Role!.toLowerCase()));
-  } catch (e) {
-    if (e instanceof PermissionMissingError) return { missing: 'Get-ManagementRoleAssignment' };
-    throw e;
-  }
-}
-
-/** Whether the app may run a cmdlet that changes state, or the role cmdlet that could not tell. */
-async function mayWrite(exo: ExoInvoker, cmdlet: string, roles: Set<string> | { missing: string }): Promise<true | string> {
-  if (!(roles instanceof Set)) return roles.missing;
-  try {
-    const entries = await getManagementRoleEntries(exo, `*\\${cmdlet}`);
-    return entries.some((e) => e.Role && roles.has(e.Role.toLowerCase())) ? true : cmdlet;
-  } catch (e) {
-    if (e instanceof PermissionMissingError) return 'Get-ManagementRoleEntry';
-    throw e;
-  }
-}
-
-export interface PermissionReport {
-  /** Every cmdlet the app may not run (or the role cmdlet that could not verify it), sorted. */
-  missing: string[];
-  features: FeatureStatus[];
-}
-
-/** Which cmdlets of the feature table the app may not run, per feature. */
-export async function checkPermissions(deps: Pick<InstallCheckDeps, 'exo' | 'appId'>): Promise<PermissionReport> {
-  const roles = REQUIRED_CMDLETS.some((c) => !c.startsWith('Get-')) ? await assignedRoles(deps.exo, deps.appId) : new Set<string>();
-  const missingOf = new Map<string, string | null>();
-  for (const cmdlet of REQUIRED_CMDLETS) {
-    if (cmdlet.startsWith('Get-')) missingOf.set(cmdlet, (await mayRead(deps.exo, cmdlet)) ? null : cmdlet);
-    else {
-      const r = await mayWrite(deps.exo, cmdlet, roles);
-      missingOf.set(cmdlet, r === true ? null : r);
-    }
-  }
-  const features: FeatureStatus[] = FEATURE_NAMES.map((feature) => {
-    const missing = [...new Set(FEATURES[feature].cmdlets.map((c) => missingOf.get(c)).filter((m): m is string => !!m))];
-    return { feature, state: missing.length ? 'unavailable' : 'available', missingCmdlets: missing };
-  });
-  const missing = [...new Set([...missingOf.values()].filter((m): m is string => !!m))].sort();
-  return { missing, features };
-}
-
-/** Which cmdlets the app may not run (empty: all allowed). */
-export async function findMissingCmdlets(deps: Pick<InstallCheckDeps, 'exo' | 'appId'>): Promise<string[]> {
-  return (await checkPermissions(deps)).missing;
-}
 
 /**
  * Runs the check when due (never checked, or not installed and the retry time has
@@ -154,7 +71,7 @@ export async function runInstallCheck(deps: InstallCheckDeps, o: { force?: boole
 
   let next: ConnectorStatus;
   try {
-    const { missing, features } = await checkPermissions(deps);
+    const { missing, features } = await deps.permissions.check();
     for (const cmdlet of missing) deps.log.error(`Invoking cmdlet ${cmdlet} failed: the app is not allowed to run it`, { tenantId: deps.tenantId, cmdlet });
     const unavailable = features.filter((f) => f.state === 'unavailable');
     const lacking = unavailable.map((f) => `${f.feature} (missing ${f.missingCmdlets.join(', ')})`).join('; ');

@@ -10,17 +10,18 @@ import { loadConfig, describeConfig, type Config } from '../config';
 import { createTenantResolver, createTokenProvider, type TokenProvider } from '../auth';
 import { agentFor } from '../net/proxy';
 import { ExoClient } from '../exo/client';
-import { getActiveSyncOrganizationSettings } from '../exo/cmdlets';
+import { getActiveSyncOrganizationSettings, type ExoInvoker } from '../exo/cmdlets';
 import { createStorage, StorageUnavailableError, type Storage } from '../storage';
 import { consoleLogger, type Logger } from '../log';
 import { createCallerVerifier, type CallerVerifier } from '../http/caller';
 import type { ConnectorStatus } from '../domain/connector-status';
 import { composeHealth, type HealthFeature } from './health/compose';
 import type { HealthProbes } from './health/health';
-import { runInstallCheck } from './install-check';
+import { runInstallCheck as checkInstallation, type InstallCheckDeps } from './install-check';
 import { composeStatus, type StatusFeature } from './status/compose';
 import { composeSync, type SyncFeature } from './sync/compose';
-import { createExchangeInventorySource } from './sync/exchange-source';
+import { createExchangeInventorySource } from '../exo/inventory/source';
+import { createPermissionProbe } from '../exo/permission-probe';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -162,4 +163,13 @@ export function getRuntime(): Promise<Runtime> {
 /** Installs a runtime built elsewhere (local host, tests), or clears it with null. */
 export function setRuntime(runtime: Runtime | null): void {
   current = runtime ? Promise.resolve(runtime) : null;
+}
+
+/** The install check's deps as the runtime, the local stack and tests hold them: the app whose Exchange permissions are probed, and the client that asks. */
+export type ExchangeInstallCheckDeps = Omit<InstallCheckDeps, 'permissions'> & { appId: string; exo: ExoInvoker };
+
+/** The install check (./install-check.ts) with the Exchange permission probe (lib/exo/permission-probe.ts) wired in. */
+export function runInstallCheck(deps: ExchangeInstallCheckDeps, o: { force?: boolean } = {}): Promise<ConnectorStatus> {
+  const { appId, exo, ...rest } = deps;
+  return checkInstallation({ ...rest, permissions: createPermissionProbe(exo, appId) }, o);
 }

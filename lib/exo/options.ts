@@ -1,8 +1,10 @@
-/** What a caller can set: once for a client (ExoClientOptions), and per call (InvokeOptions). */
+/** What a caller can set: once for a client (ExoClientOptions, checked by checkClientOptions), and per call (InvokeOptions). */
 import type http from 'node:http';
 import type https from 'node:https';
+import { ValidationError, type FieldIssue } from '../errors';
 import type { Logger } from '../log';
 import type { ProxySettings } from '../net/proxy';
+import { EXO_LIMITS } from './limits';
 import type { Clock, TokenProvider } from './ports';
 
 export interface ExoClientOptions {
@@ -63,4 +65,53 @@ export interface InvokeOptions {
    * probes such as `-ResultSize 1` do not need this.
    */
   acceptTruncation?: boolean;
+}
+
+/** The numbers of a client's options, checked and defaulted, and its endpoint as a URL. */
+export interface CheckedClientOptions {
+  endpoint: URL;
+  pageSize: number;
+  maxRetries: number;
+  timeoutMs: number;
+  maxConcurrency: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  maxRetryAfterMs: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Throws ValidationError naming every option that is off. */
+export function checkClientOptions(options: ExoClientOptions): CheckedClientOptions {
+  const issues: FieldIssue[] = [];
+  let endpoint: URL | null = null;
+  try {
+    endpoint = new URL(options.endpoint);
+    if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && LOOPBACK.has(endpoint.hostname))) {
+      issues.push({ field: 'endpoint', reason: 'must be https (plain http only for a loopback emulator): the bearer token travels with every call' });
+    }
+  } catch {
+    issues.push({ field: 'endpoint', reason: `not a URL: ${options.endpoint}` });
+  }
+  if (!options.tenantId || /[\s/?#]/.test(options.tenantId)) issues.push({ field: 'tenantId', reason: 'must be a tenant id or domain' });
+  const int = (field: string, v: number | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    if (v === undefined) return def;
+    if (!Number.isFinite(v) || v < min || v > max) issues.push({ field, reason: `must be between ${min} and ${max}` });
+    return v;
+  };
+  // The same bounds and defaults as the EXO_* settings (lib/exo/limits.ts). The one
+  // exception is the timeout's floor: EXO_TIMEOUT_SECONDS keeps a deployment at 5 s or
+  // more, while the client's own tests drive deadlines of 100 ms.
+  const { pageSize, maxRetries, timeoutSeconds, maxConcurrency } = EXO_LIMITS;
+  const checked = {
+    pageSize: int('pageSize', options.pageSize, pageSize.default, pageSize.min, pageSize.max),
+    maxRetries: int('maxRetries', options.maxRetries, maxRetries.default, maxRetries.min, maxRetries.max),
+    timeoutMs: int('timeoutMs', options.timeoutMs, timeoutSeconds.default * 1000, 1, timeoutSeconds.max * 1000),
+    maxConcurrency: int('maxConcurrency', options.maxConcurrency, maxConcurrency.default, maxConcurrency.min, maxConcurrency.max),
+    baseBackoffMs: int('baseBackoffMs', options.baseBackoffMs, 2000, 0),
+    maxBackoffMs: int('maxBackoffMs', options.maxBackoffMs, 60_000, 0),
+    maxRetryAfterMs: int('maxRetryAfterMs', options.maxRetryAfterMs, 5 * 60_000, 0),
+  };
+  if (issues.length > 0 || !endpoint) throw new ValidationError(issues, `Invalid Exchange client options: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+  return { endpoint, ...checked };
 }

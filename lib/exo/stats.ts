@@ -4,7 +4,7 @@ import type { CallState } from './call';
 import { ExoError } from './errors';
 import type { NetworkError } from './http';
 
-/** Counters since creation or the last resetStats(); for sync run records. */
+/** Counters of a client or view since its creation or its last resetStats(); for sync run records. */
 export interface ExoCallStats {
   /** invoke()/pages() calls. */
   calls: number;
@@ -27,6 +27,31 @@ export interface ExoCallStats {
 
 export function emptyStats(): ExoCallStats {
   return { calls: 0, callsByCmdlet: {}, requests: 0, pages: 0, items: 0, retries: 0, throttled: 0, waitMs: 0, failures: 0, failuresByCode: {}, concurrencyLimit: 0 };
+}
+
+/**
+ * The counters of a client or of one of its views. A count goes to the tally the view
+ * was made from as well, so a client's totals hold every view's calls while a view
+ * (one sync run's) holds only its own.
+ */
+export class CallTally {
+  private counters = emptyStats();
+
+  constructor(private readonly parent: CallTally | null = null) {}
+
+  count(add: (counters: ExoCallStats) => void): void {
+    add(this.counters);
+    this.parent?.count(add);
+  }
+
+  snapshot(): ExoCallStats {
+    return structuredClone(this.counters);
+  }
+
+  /** Zeroes this tally only: the client a view was made from keeps its totals. */
+  reset(): void {
+    this.counters = emptyStats();
+  }
 }
 
 /** One more invoke()/pages() call of `cmdlet`. */

@@ -5,8 +5,8 @@
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { LocalStack } from '../../dev/local-stack';
-import { setRuntime } from '../../lib/app/runtime';
-import { INSTALLED_MESSAGE_ID, runInstallCheck, type InstallCheckDeps } from '../../lib/app/install-check';
+import { runInstallCheck, setRuntime, type ExchangeInstallCheckDeps as InstallCheckDeps } from '../../lib/app/runtime';
+import { INSTALLED_MESSAGE_ID } from '../../lib/app/install-check';
 import { Roles } from '../../lib/http/caller';
 import { memoryLogger } from '../support/memory-logger';
 import { useStackFixture } from '../support/stack-fixture';

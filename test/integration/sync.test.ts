@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { LocalStack } from '../../dev/local-stack';
 import { useSyncFixture } from '../support/sync-fixture';
 import { runDeltaSync, runFullSync } from '../../lib/app/sync/sync';
-import { runInstallCheck, INSTALLED_MESSAGE_ID } from '../../lib/app/install-check';
+import { runInstallCheck } from '../../lib/app/runtime';
+import { INSTALLED_MESSAGE_ID } from '../../lib/app/install-check';
 import { memoryLogger } from '../support/memory-logger';
 import type { DeviceRecord } from '../../lib/domain/device';
 

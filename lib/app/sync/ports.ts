@@ -1,6 +1,6 @@
 /**
  * What the sync use cases need from outside, declared here as small interfaces; the
- * Exchange adapter (exchange-source.ts) and the table storage adapter implement them.
+ * Exchange adapter (lib/exo/inventory/source.ts) and the table storage adapter implement them.
  */
 import type { DeviceRecord } from '../../domain/device';
 import type { ListingFacts, StatisticsFacts, UserFacts } from '../../domain/inventory';

@@ -1,4 +1,4 @@
-import { mailboxOfIdentity, listingFactsOf, statisticsUnavailableReason } from '../../../lib/app/sync/exchange-source';
+import { mailboxOfIdentity, listingFactsOf, statisticsUnavailableReason } from '../../../lib/exo/inventory/facts';
 import { ExoAuthError, ExoBadParameterError, ExoCancelledError, ExoFailedError, ExoNotFoundError, ExoResponseError, ExoThrottledError, ExoTimeoutError, ExoTransientError, PermissionMissingError } from '../../../lib/exo/errors';
 import { restFilter } from '../../../lib/exo/opath';
 import { ValidationError } from '../../../lib/errors';

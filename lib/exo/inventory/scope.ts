@@ -17,23 +17,15 @@
  * the primary SMTP address and the display name.
  */
 import type { ScopeConfig } from '../../config';
-import type { ExoInvoker, Mailbox, Recipient } from '../../exo/cmdlets';
-import { ExoNotFoundError } from '../../exo/errors';
-import { restFilter } from '../../exo/opath';
+import type { ExoInvoker, Mailbox, Recipient } from '../cmdlets';
+import { ExoNotFoundError } from '../errors';
+import { restFilter } from '../opath';
 import type { Logger } from '../../log';
-import { expandGroups, memberInfo, recipientKeys } from './groups';
-import type { MailboxInfo } from './ports';
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+import { mailboxInfoOf, memberInfo } from './facts';
+import { expandGroups, recipientKeys } from './groups';
+import type { MailboxInfo } from '../../app/sync/ports';
 
 export const WITH_PARTNERSHIP = "HasActiveSyncDevicePartnership -eq 'True'";
-
-export function mailboxInfoOf(m: Mailbox): MailboxInfo | null {
-  const name = str(m.Name) ?? str(m.Alias);
-  if (!name) return null;
-  const upn = str(m.UserPrincipalName);
-  return { name, identity: upn ?? str(m.ExternalDirectoryObjectId) ?? name, upn, displayName: str(m.DisplayName), primarySmtp: str(m.PrimarySmtpAddress) };
-}
 
 export interface Scope {
   /** Whether the directory read is the whole answer (groups, filter) rather than a head start (organization). */

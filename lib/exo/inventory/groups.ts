@@ -12,10 +12,11 @@
  * so the run stops with ScopeGroupsTooLargeError instead of guessing.
  */
 import { AppError } from '../../errors';
-import { ExoNotFoundError } from '../../exo/errors';
-import type { ExoInvoker, Recipient } from '../../exo/cmdlets';
+import { ExoNotFoundError } from '../errors';
+import type { ExoInvoker, Recipient } from '../cmdlets';
 import type { Logger } from '../../log';
-import type { MailboxInfo } from './ports';
+import type { MailboxInfo } from '../../app/sync/ports';
+import { memberInfo, text } from './facts';
 
 export const MAX_GROUP_DEPTH = 10;
 export const MAX_GROUPS = 1000;
@@ -26,8 +27,6 @@ export class ScopeGroupsError extends AppError {
     super('ScopeGroups', `${setting}: ${message}`, 500, { setting, ...details });
   }
 }
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 type GroupKind = 'distribution' | 'unified';
 
@@ -59,18 +58,9 @@ function namedBy(r: Recipient, id: string): boolean {
   return [...names, ...addresses].some((v) => typeof v === 'string' && v.toLowerCase() === want);
 }
 
-/** A member as a mailbox the sync can match: keyed by Name, the prefix of its partnerships' Identity. */
-export function memberInfo(m: Recipient): MailboxInfo | null {
-  const name = str(m.Name);
-  if (!name) return null;
-  // Recipient and member objects carry WindowsLiveID, not UserPrincipalName.
-  const upn = str(m.WindowsLiveID) ?? str((m as { UserPrincipalName?: unknown }).UserPrincipalName);
-  return { name, identity: upn ?? str(m.ExternalDirectoryObjectId) ?? name, upn, displayName: str(m.DisplayName), primarySmtp: str(m.PrimarySmtpAddress) };
-}
-
 /** Every way a recipient may be named (lower case): to match an excluded member however it is found. */
 export function recipientKeys(m: { Name?: unknown; PrimarySmtpAddress?: unknown; WindowsLiveID?: unknown; ExternalDirectoryObjectId?: unknown; Guid?: unknown }): string[] {
-  return [m.Name, m.PrimarySmtpAddress, m.WindowsLiveID, m.ExternalDirectoryObjectId, m.Guid].map(str).filter((v): v is string => v !== null).map((v) => v.toLowerCase());
+  return [m.Name, m.PrimarySmtpAddress, m.WindowsLiveID, m.ExternalDirectoryObjectId, m.Guid].map(text).filter((v): v is string => v !== null).map((v) => v.toLowerCase());
 }
 
 export interface GroupExpansion {
@@ -111,7 +101,7 @@ export async function expandGroups(
     const kind = kindOf(r.RecipientTypeDetails);
     if (kind === null) throw new ScopeGroupsError(setting, `"${g}" is not a group (RecipientTypeDetails ${String(r.RecipientTypeDetails ?? 'none')})`, { group: g });
     if (kind === 'dynamic') throw new ScopeGroupsError(setting, `"${g}" is a dynamic distribution group, whose members Exchange computes from a filter: use SCOPE_MODE=filter with that filter instead`, { group: g });
-    const id = str(r.Guid) ?? str(r.Identity) ?? g;
+    const id = text(r.Guid) ?? text(r.Identity) ?? g;
     if (visited.has(id.toLowerCase())) continue;
     visited.add(id.toLowerCase());
     level.push({ identity: id, kind, path: [g] });
@@ -139,10 +129,10 @@ export async function expandGroups(
             throw new ScopeGroupsError(setting, `${path.join(' > ')} is a dynamic distribution group, whose members these cmdlets cannot list; the membership would be incomplete, so the sync stops: name its filter with SCOPE_MODE=filter or use a static group`, { path });
           }
           if (kind !== null) {
-            const id = str(m.Guid) ?? str(m.Identity) ?? str(m.Name);
+            const id = text(m.Guid) ?? text(m.Identity) ?? text(m.Name);
             if (!id || visited.has(id.toLowerCase())) continue; // cycle, or met by another path
             visited.add(id.toLowerCase());
-            nextLevel.push({ identity: id, kind, path: [...g.path, str(m.Name) ?? id] });
+            nextLevel.push({ identity: id, kind, path: [...g.path, text(m.Name) ?? id] });
             continue;
           }
           const info = memberInfo(m);

@@ -13,6 +13,7 @@ import { ExoClient } from '../exo/client';
 import { getActiveSyncOrganizationSettings, type ExoInvoker } from '../exo/cmdlets';
 import { createStorage, StorageUnavailableError, type Storage } from '../storage';
 import { consoleLogger, type Logger } from '../log';
+import type { Clock } from '../clock';
 import { createCallerVerifier, type CallerVerifier } from '../http/caller';
 import type { ConnectorStatus } from '../domain/connector-status';
 import { composeHealth, type HealthFeature } from './health/compose';
@@ -49,7 +50,8 @@ export interface Runtime {
 export interface RuntimeOverrides {
   /** Storage table credential (account URL mode); defaults to the managed identity. */
   storageCredential?: TokenCredential;
-  now?: () => Date;
+  /** The time of the features and storage (lease expiry, budgets, checkpoints, status); systemClock unless set. */
+  clock?: Clock;
   /** How long a deep health report answers later requests (default 60 s; 0: single-flight only). */
   healthCacheMs?: number;
 }
@@ -85,8 +87,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
   const s = config.storage;
   const storage = createStorage(
     s.kind === 'connectionString'
-      ? { connectionString: s.connectionString, tablePrefix: s.tablePrefix, log, proxy: config.proxy }
-      : { accountUrl: s.accountUrl, credential: o.storageCredential ?? new ManagedIdentityCredential(s.managedIdentityClientId ? { clientId: s.managedIdentityClientId } : {}), tablePrefix: s.tablePrefix, log, proxy: config.proxy },
+      ? { connectionString: s.connectionString, tablePrefix: s.tablePrefix, log, proxy: config.proxy, clock: o.clock }
+      : { accountUrl: s.accountUrl, credential: o.storageCredential ?? new ManagedIdentityCredential(s.managedIdentityClientId ? { clientId: s.managedIdentityClientId } : {}), tablePrefix: s.tablePrefix, log, proxy: config.proxy, clock: o.clock },
   );
   // v2.0 tokens name the API by the client id of the app registration exposing it; with a
   // managed identity, EXO_CLIENT_ID is the identity's, which exposes no API.
@@ -116,8 +118,11 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     log,
     storage,
     newSource: () => createExchangeInventorySource(exo, config.scope, { pageSize: config.exchange.pageSize }),
-    now: o.now,
+    clock: o.clock,
   });
+  // The status and the install check take the time as a date (of the same clock).
+  const clock = o.clock;
+  const now = clock ? () => new Date(clock.now()) : undefined;
   return {
     config,
     log,
@@ -126,9 +131,9 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     storage,
     verifyCaller,
     sync,
-    status: composeStatus({ tenantId: config.tenantId, storage, now: o.now }),
+    status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
-      run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now: o.now }),
+      run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),
     },
     health: composeHealth(healthProbes, { ttlMs: o.healthCacheMs }),
     syncDeps: sync.deps,

@@ -8,9 +8,7 @@
  * the same for the life of a deployment: changing it moves every device to another
  * partition, so stored records would no longer be found (it needs a rewrite of the table).
  *
- * Each record property is one entity property of the same name: strings, booleans,
- * times as ISO strings (Edm.DateTime would reformat them). Nulls are not stored and read
- * back as null.
+ * How a record's properties are stored: device-entity.ts.
  */
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import type { DeviceRecord } from '../domain/device';
@@ -20,16 +18,9 @@ import { forEachConcurrent } from './concurrency';
 import { ValidationError } from '../errors';
 import { guard, statusOf } from './errors';
 import { bucketOf, checkBucketCount, DEFAULT_BUCKETS, deviceKey, tenantKey } from './keys';
+import { DEVICE_HASH_FIELDS, deviceProperties, hashFromEntity, recordFromEntity, type DeviceHash } from './device-entity';
 
-/**
- * What change detection needs of a stored device, and no more: it is also exactly the
- * `previous` the domain's buildRecord takes, so a full sync can hold the projections of
- * 100,000 devices instead of their records and skip reading records altogether.
- */
-export type DeviceHash = Pick<DeviceRecord, 'deviceGuid' | 'mailbox' | 'contentHash' | 'listingHash' | 'name' | 'userUpn' | 'removed' | 'stale' | 'firstSeen' | 'lastSeen'> & {
-  /** Whether the record was stored without statistics (the reason itself is not needed to decide a re-fetch). */
-  statisticsUnavailable: boolean;
-};
+export { recordFromEntity, type DeviceHash } from './device-entity';
 
 export interface DeviceRepository {
   get(tenantId: string, deviceGuid: string): Promise<DeviceRecord | null>;
@@ -65,80 +56,6 @@ export interface DeviceRepositoryOptions {
   onRead?: (entities: number) => void;
 }
 
-type FieldKind = 'string' | 'string?' | 'boolean' | 'boolean?';
-
-/** Every DeviceRecord property and how it is stored; the compiler keeps it complete. */
-const deviceFields = {
-  tenantId: 'string',
-  deviceGuid: 'string',
-  deviceId: 'string',
-  identity: 'string',
-  mailbox: 'string',
-  name: 'string',
-  userUpn: 'string?',
-  userDisplayName: 'string?',
-  userPrimarySmtp: 'string?',
-  deviceType: 'string?',
-  deviceModel: 'string?',
-  deviceOs: 'string?',
-  deviceUserAgent: 'string?',
-  friendlyName: 'string?',
-  clientType: 'string?',
-  deviceImei: 'string?',
-  deviceMobileOperator: 'string?',
-  accessState: 'string?',
-  accessStateReason: 'string?',
-  accessControlRule: 'string?',
-  firstSyncTime: 'string?',
-  whenChanged: 'string?',
-  whenCreated: 'string?',
-  lastSuccessSync: 'string?',
-  lastSyncAttemptTime: 'string?',
-  lastPolicyUpdateTime: 'string?',
-  devicePolicyApplied: 'string?',
-  devicePolicyApplicationStatus: 'string?',
-  status: 'string?',
-  wipeRequestTime: 'string?',
-  wipeSentTime: 'string?',
-  wipeAckTime: 'string?',
-  accountOnlyWipeRequestTime: 'string?',
-  accountOnlyWipeSentTime: 'string?',
-  accountOnlyWipeAckTime: 'string?',
-  lastWipeRequestor: 'string?',
-  statisticsUnavailable: 'string?',
-  isManaged: 'boolean?',
-  isCompliant: 'boolean?',
-  isDisabled: 'boolean?',
-  stale: 'boolean',
-  firstSeen: 'string',
-  lastSeen: 'string',
-  removed: 'boolean',
-  removedAt: 'string?',
-  contentHash: 'string',
-  listingHash: 'string',
-} as const satisfies Record<keyof DeviceRecord, FieldKind>;
-
-const fieldNames = Object.keys(deviceFields) as (keyof DeviceRecord)[];
-
-function readField(kind: FieldKind, v: unknown): string | boolean | null {
-  switch (kind) {
-    case 'string':
-      return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
-    case 'string?':
-      return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
-    case 'boolean':
-      return v === true || v === 'true';
-    case 'boolean?':
-      return v === undefined || v === null ? null : v === true || v === 'true';
-  }
-}
-
-export function recordFromEntity(e: Record<string, unknown>): DeviceRecord {
-  const out: Record<string, unknown> = {};
-  for (const f of fieldNames) out[f] = readField(deviceFields[f], e[f]);
-  return out as unknown as DeviceRecord;
-}
-
 export function createDeviceRepository(client: TableClient, o: DeviceRepositoryOptions = {}): DeviceRepository {
   const buckets = checkBucketCount(o.bucketCount ?? DEFAULT_BUCKETS);
   const readConcurrency = o.readConcurrency ?? 32;
@@ -150,12 +67,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
   function toEntity(r: DeviceRecord): TableEntity {
     const tenant = tenantKey(r.tenantId);
     const rowKey = deviceKey(r.deviceGuid);
-    const entity: TableEntity = { partitionKey: partitionOf(tenant, rowKey), rowKey };
-    for (const f of fieldNames) {
-      const v = r[f];
-      if (v !== null && v !== undefined) entity[f] = v;
-    }
-    return entity;
+    return { partitionKey: partitionOf(tenant, rowKey), rowKey, ...deviceProperties(r) };
   }
 
   /**
@@ -252,23 +164,8 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
     },
 
     async *listHashes(tenantId) {
-      const select = ['deviceGuid', 'mailbox', 'contentHash', 'listingHash', 'name', 'userUpn', 'removed', 'stale', 'firstSeen', 'lastSeen', 'statisticsUnavailable'];
-      for await (const page of tenantEntities(tenantKey(tenantId), 'list device hashes', undefined, select)) {
-        for (const e of page) {
-          yield {
-            deviceGuid: readField('string', e.deviceGuid) as string,
-            mailbox: (readField('string?', e.mailbox) as string | null) ?? '',
-            contentHash: readField('string', e.contentHash) as string,
-            listingHash: readField('string', e.listingHash) as string,
-            name: readField('string', e.name) as string,
-            userUpn: readField('string?', e.userUpn) as string | null,
-            removed: readField('boolean', e.removed) as boolean,
-            stale: (readField('boolean?', e.stale) as boolean | null) ?? false,
-            firstSeen: readField('string', e.firstSeen) as string,
-            lastSeen: readField('string', e.lastSeen) as string,
-            statisticsUnavailable: readField('string?', e.statisticsUnavailable) !== null,
-          };
-        }
+      for await (const page of tenantEntities(tenantKey(tenantId), 'list device hashes', undefined, DEVICE_HASH_FIELDS)) {
+        for (const e of page) yield hashFromEntity(e);
       }
     },
 

@@ -2,6 +2,7 @@
  * Storage errors as values, and the one place that reads the Azure SDK's RestError
  * (HTTP status, OData error code, network error code) to decide what a failure means.
  */
+import type { TableClient } from '@azure/data-tables';
 import { AppError } from '../errors';
 
 /** Table Storage cannot be reached or keeps failing (network, 500, 503 after retries). */
@@ -18,10 +19,10 @@ export class ConcurrencyError extends AppError {
   }
 }
 
-/** The tenant lease was taken over or removed: the holder must stop writing at once. */
+/** A tenant lease was taken over or removed: the holder must stop writing at once. */
 export class LeaseLostError extends AppError {
-  constructor(tenantId: string, owner: string, cause?: unknown) {
-    super('LeaseLost', `The sync lease of tenant ${tenantId} is no longer held by ${owner}`, 409, { tenantId, owner }, { cause });
+  constructor(lease: { tenantId: string; name: string; owner: string }, cause?: unknown) {
+    super('LeaseLost', `The ${lease.name} lease of tenant ${lease.tenantId} is no longer held by ${lease.owner}`, 409, { tenantId: lease.tenantId, lease: lease.name, owner: lease.owner }, { cause });
   }
 }
 
@@ -135,4 +136,16 @@ export async function guard<T>(operation: string, fn: () => Promise<T>, what?: s
   } catch (e) {
     throw toStorageError(e, operation, what);
   }
+}
+
+/** One entity by its keys; null when there is none (404). */
+export async function getEntityOrNull(client: TableClient, pk: string, rk: string, operation: string): Promise<(Record<string, unknown> & { etag: string }) | null> {
+  return guard(operation, async () => {
+    try {
+      return await client.getEntity<Record<string, unknown>>(pk, rk);
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw e;
+    }
+  });
 }

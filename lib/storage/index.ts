@@ -2,6 +2,7 @@
  * Table Storage adapters: the only code that knows table names, partition keys, row
  * keys and ETags. The composition root calls createStorage once per process.
  */
+import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
@@ -17,6 +18,7 @@ export * from './batch';
 export * from './device-repository';
 export * from './sync-run-repository';
 export * from './state-repository';
+export * from './lease-repository';
 export * from './audit-repository';
 export * from './inventory-snapshot';
 export { DEFAULT_BUCKETS, MIN_BUCKETS, MAX_BUCKETS, bucketOf, invertedTime } from './keys';
@@ -29,8 +31,8 @@ export interface StorageOptions extends TableClientsOptions {
   /** Point reads in flight in getMany (default 32). */
   readConcurrency?: number;
   log?: Logger;
-  /** Clock for lease expiry (tests). */
-  now?: () => number;
+  /** The clock for lease expiry and the times the state table stores (tests move a fake one). */
+  clock?: Clock;
 }
 
 export interface Storage {
@@ -104,7 +106,7 @@ export function createStorage(o: StorageOptions): Storage {
     snapshots,
     read,
     runs: createSyncRunRepository(tables.syncruns),
-    state: createStateRepository(tables.state, { now: o.now }),
+    state: createStateRepository(tables.state, { clock: o.clock }),
     audit: createAuditRepository(tables.audit),
     written,
   };

@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { forEachConcurrent } from './concurrency';
-import { guard, statusOf } from './errors';
+import { getEntityOrNull, guard, statusOf } from './errors';
 import { idKey, tenantKey } from './keys';
 
 /** What a sync keeps of each stored device (the app's StoredDeviceSummary, structurally). */
@@ -150,16 +150,7 @@ function decode(data: Buffer): (SnapshotSummary & { statisticsUnavailable: boole
 export function createInventorySnapshotRepository(client: TableClient, o: { concurrency?: number } = {}): InventorySnapshotRepository {
   const concurrency = o.concurrency ?? 4;
 
-  async function getOrNull(pk: string, rk: string, operation: string) {
-    return guard(operation, async () => {
-      try {
-        return await client.getEntity<Record<string, unknown>>(pk, rk);
-      } catch (e) {
-        if (statusOf(e) === 404) return null;
-        throw e;
-      }
-    });
-  }
+  const getOrNull = (pk: string, rk: string, operation: string) => getEntityOrNull(client, pk, rk, operation);
 
   /** Deletes the parts whose generation `drop` says (failed saves, replaced snapshots). */
   async function deleteParts(tenant: string, drop: (generation: unknown) => boolean): Promise<void> {

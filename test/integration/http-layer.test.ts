@@ -63,7 +63,7 @@ describe('problem answers', () => {
   });
 
   test('When another instance holds the sync lease, then the sync request answers 409 problem+json naming the holder', async () => {
-    const held = await runtime.storage.state.acquireLease(stack.tenantId, 'other-instance', 60_000);
+    const held = await runtime.storage.state.acquireLease(stack.tenantId, 'sync', 'other-instance', 60_000);
     expect(held.acquired).toBe(true);
     try {
       stack.emulator.control.resetCounters();

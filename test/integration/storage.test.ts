@@ -16,6 +16,7 @@ import {
 } from '../../lib/storage';
 import { ConflictError } from '../../lib/errors';
 import { collect, deviceRecord, guidsInBucket, prefix, TENANT } from './storage-fixtures';
+import { clockReading } from '../support/fake-clock';
 
 let azurite: AzuriteInstance;
 
@@ -27,8 +28,8 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-async function freshStorage(o: { bucketCount?: number; now?: () => number; tablePrefix?: string } = {}): Promise<Storage> {
-  const storage = createStorage({ connectionString: azurite.connectionString, tablePrefix: prefix(), ...o });
+async function freshStorage({ now, ...o }: { bucketCount?: number; now?: () => number; tablePrefix?: string } = {}): Promise<Storage> {
+  const storage = createStorage({ connectionString: azurite.connectionString, tablePrefix: prefix(), ...o, ...(now ? { clock: clockReading(now) } : {}) });
   await storage.tables.ensureTables();
   return storage;
 }
@@ -295,7 +296,7 @@ describe('tenant lease', () => {
     const storage = await freshStorage({ tablePrefix: shared });
     const other = createStorage({ connectionString: azurite.connectionString, tablePrefix: shared });
 
-    const [a, b] = await Promise.all([storage.state.acquireLease(TENANT, 'instance-a', 60_000), other.state.acquireLease(TENANT, 'instance-b', 60_000)]);
+    const [a, b] = await Promise.all([storage.state.acquireLease(TENANT, 'sync', 'instance-a', 60_000), other.state.acquireLease(TENANT, 'sync', 'instance-b', 60_000)]);
 
     expect([a.acquired, b.acquired].filter(Boolean)).toHaveLength(1);
     const winner = a.acquired ? a.lease.owner : b.acquired ? b.lease.owner : '';
@@ -307,11 +308,11 @@ describe('tenant lease', () => {
   test('When ten instances race for an expired lease, then exactly one takes it over', async () => {
     let clock = Date.parse('2025-01-01T00:00:00Z');
     const storage = await freshStorage({ now: () => clock });
-    const first = await storage.state.acquireLease(TENANT, 'old-holder', 1_000);
+    const first = await storage.state.acquireLease(TENANT, 'sync', 'old-holder', 1_000);
     expect(first.acquired).toBe(true);
     clock += 5_000;
 
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => storage.state.acquireLease(TENANT, `instance-${i}`, 60_000)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => storage.state.acquireLease(TENANT, 'sync', `instance-${i}`, 60_000)));
 
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
@@ -322,10 +323,10 @@ describe('tenant lease', () => {
   test('When the lease is held and not expired, then another instance is told who holds it until when', async () => {
     const clock = Date.parse('2025-01-01T00:00:00Z');
     const storage = await freshStorage({ now: () => clock });
-    await storage.state.acquireLease(TENANT, 'instance-a', 60_000);
+    await storage.state.acquireLease(TENANT, 'sync', 'instance-a', 60_000);
 
-    const second = await storage.state.acquireLease(TENANT, 'instance-b', 60_000);
-    const sameName = await storage.state.acquireLease(TENANT, 'instance-a', 60_000);
+    const second = await storage.state.acquireLease(TENANT, 'sync', 'instance-b', 60_000);
+    const sameName = await storage.state.acquireLease(TENANT, 'sync', 'instance-a', 60_000);
 
     expect(second).toEqual({ acquired: false, holder: 'instance-a', expiresAt: '2025-01-01T00:01:00.000Z', renewedAt: '2025-01-01T00:00:00.000Z' });
     expect(sameName.acquired).toBe(false);
@@ -334,13 +335,13 @@ describe('tenant lease', () => {
   test('When the holder renews, then its expiry moves forward and it still holds the lease', async () => {
     let clock = Date.parse('2025-01-01T00:00:00Z');
     const storage = await freshStorage({ now: () => clock });
-    const taken = await storage.state.acquireLease(TENANT, 'instance-a', 60_000);
+    const taken = await storage.state.acquireLease(TENANT, 'sync', 'instance-a', 60_000);
     if (!taken.acquired) throw new Error('expected the lease');
     clock += 30_000;
 
     const renewed = await storage.state.renewLease(taken.lease);
     clock += 45_000; // past the first expiry, before the renewed one
-    const other = await storage.state.acquireLease(TENANT, 'instance-b', 60_000);
+    const other = await storage.state.acquireLease(TENANT, 'sync', 'instance-b', 60_000);
 
     expect(renewed.expiresAt).toBe('2025-01-01T00:01:30.000Z');
     expect(renewed.etag).not.toBe(taken.lease.etag);
@@ -351,29 +352,106 @@ describe('tenant lease', () => {
   test('When an expired lease was taken over, then the old holder cannot renew (LeaseLost) nor release it', async () => {
     let clock = Date.parse('2025-01-01T00:00:00Z');
     const storage = await freshStorage({ now: () => clock });
-    const old = await storage.state.acquireLease(TENANT, 'instance-a', 10_000);
+    const old = await storage.state.acquireLease(TENANT, 'sync', 'instance-a', 10_000);
     if (!old.acquired) throw new Error('expected the lease');
     clock += 11_000;
-    const takeover = await storage.state.acquireLease(TENANT, 'instance-b', 10_000);
+    const takeover = await storage.state.acquireLease(TENANT, 'sync', 'instance-b', 10_000);
     expect(takeover.acquired).toBe(true);
 
     await expect(storage.state.renewLease(old.lease)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(storage.state.renewLease(old.lease)).rejects.toMatchObject({ code: 'LeaseLost' });
     expect(await storage.state.releaseLease(old.lease)).toBe(false);
-    const stillB = await storage.state.acquireLease(TENANT, 'instance-c', 10_000);
+    const stillB = await storage.state.acquireLease(TENANT, 'sync', 'instance-c', 10_000);
     expect(stillB).toMatchObject({ acquired: false, holder: 'instance-b' });
   });
 
   test('When the holder releases the lease, then another instance takes it at once', async () => {
     const storage = await freshStorage();
-    const a = await storage.state.acquireLease(TENANT, 'instance-a', 60_000);
+    const a = await storage.state.acquireLease(TENANT, 'sync', 'instance-a', 60_000);
     if (!a.acquired) throw new Error('expected the lease');
 
     expect(await storage.state.releaseLease(a.lease)).toBe(true);
-    const b = await storage.state.acquireLease(TENANT, 'instance-b', 60_000);
+    const b = await storage.state.acquireLease(TENANT, 'sync', 'instance-b', 60_000);
 
     expect(b.acquired).toBe(true);
     await expect(storage.state.renewLease(a.lease)).rejects.toBeInstanceOf(LeaseLostError);
+  });
+});
+
+describe('named tenant leases', () => {
+  test('When two jobs take leases of different names, then each is held at once by its own owner, and each name is refused to a third while held', async () => {
+    const storage = await freshStorage();
+
+    const sync = await storage.state.acquireLease(TENANT, 'sync', 'sync-instance', 60_000);
+    const reconcile = await storage.state.acquireLease(TENANT, 'policyReconcile', 'reconcile-instance', 60_000);
+    const secondSync = await storage.state.acquireLease(TENANT, 'sync', 'third-instance', 60_000);
+    const secondReconcile = await storage.state.acquireLease(TENANT, 'policyReconcile', 'third-instance', 60_000);
+
+    expect(sync).toMatchObject({ acquired: true, lease: { name: 'sync', owner: 'sync-instance' } });
+    expect(reconcile).toMatchObject({ acquired: true, lease: { name: 'policyReconcile', owner: 'reconcile-instance' } });
+    expect(secondSync).toMatchObject({ acquired: false, holder: 'sync-instance' });
+    expect(secondReconcile).toMatchObject({ acquired: false, holder: 'reconcile-instance' });
+    expect(await storage.state.getLease(TENANT, 'policyReconcile')).toMatchObject({ owner: 'reconcile-instance', ttlMs: 60_000 });
+  });
+
+  test('When the sync lease is taken, then it is the state row it was before leases had names (RowKey lease), and another name has its own row', async () => {
+    const storage = await freshStorage();
+
+    await storage.state.acquireLease(TENANT, 'sync', 'sync-instance', 60_000);
+    await storage.state.acquireLease(TENANT, 'actionFollowUp', 'follow-up-instance', 60_000);
+
+    const rows = await rawEntities(storage.tables.state, TENANT);
+    expect(rows.map((r) => ({ partitionKey: r.partitionKey, rowKey: r.rowKey, owner: r.owner })).sort((a, b) => String(a.rowKey).localeCompare(String(b.rowKey)))).toEqual([
+      { partitionKey: TENANT, rowKey: 'lease', owner: 'sync-instance' },
+      { partitionKey: TENANT, rowKey: 'lease:actionFollowUp', owner: 'follow-up-instance' },
+    ]);
+  });
+
+  test('When an instance of the previous version holds the sync lease, then the new version sees its holder and neither takes nor breaks it', async () => {
+    const storage = await freshStorage();
+    const at = Date.now();
+    // What the previous version wrote: one lease row per tenant, without a name.
+    await storage.tables.state.createEntity({
+      partitionKey: TENANT,
+      rowKey: 'lease',
+      tenantId: TENANT,
+      owner: 'old-version#ab12cd',
+      acquiredAt: new Date(at).toISOString(),
+      expiresAt: new Date(at + 60_000).toISOString(),
+      ttlMs: 60_000,
+      renewedAt: new Date(at).toISOString(),
+    });
+
+    expect(await storage.state.acquireLease(TENANT, 'sync', 'new-version#ef34ab', 60_000)).toMatchObject({ acquired: false, holder: 'old-version#ab12cd' });
+    expect(await storage.state.getLease(TENANT, 'sync')).toMatchObject({ owner: 'old-version#ab12cd', ttlMs: 60_000 });
+    expect(await storage.state.breakLease(TENANT, 'sync', 40_000)).toMatchObject({ outcome: 'refused', holder: 'old-version#ab12cd' });
+    // Another name is not blocked by it.
+    expect((await storage.state.acquireLease(TENANT, 'policyReconcile', 'new-version#ef34ab', 60_000)).acquired).toBe(true);
+  });
+
+  test('When one named lease is broken or released, then the others stay held', async () => {
+    let clock = Date.parse('2025-01-01T00:00:00Z');
+    const storage = await freshStorage({ now: () => clock });
+    const sync = await storage.state.acquireLease(TENANT, 'sync', 'sync-instance', 60_000);
+    const reconcile = await storage.state.acquireLease(TENANT, 'policyReconcile', 'reconcile-instance', 60_000);
+    if (!sync.acquired || !reconcile.acquired) throw new Error('expected both leases');
+    clock += 50_000;
+    await storage.state.renewLease(sync.lease);
+
+    expect(await storage.state.breakLease(TENANT, 'policyReconcile', 40_000)).toMatchObject({ outcome: 'broken', holder: 'reconcile-instance' });
+    expect(await storage.state.getLease(TENANT, 'policyReconcile')).toBeNull();
+    expect(await storage.state.getLease(TENANT, 'sync')).toMatchObject({ owner: 'sync-instance', renewedAt: '2025-01-01T00:00:50.000Z' });
+    expect(await storage.state.releaseLease(reconcile.lease)).toBe(false);
+  });
+
+  test('When a lease name is not 1 to 32 letters, digits or hyphens, then it is refused before anything is stored', async () => {
+    const storage = await freshStorage();
+
+    for (const name of ['', 'policy reconcile', 'a/b', 'lease:x', 'x'.repeat(33)]) {
+      await expect(storage.state.acquireLease(TENANT, name, 'instance-a', 60_000)).rejects.toMatchObject({ code: 'ValidationError', issues: [expect.objectContaining({ field: 'name' })] });
+      await expect(storage.state.getLease(TENANT, name)).rejects.toMatchObject({ code: 'ValidationError' });
+    }
+    expect(await rawEntities(storage.tables.state, TENANT)).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import { emptyCounts } from '../../lib/domain/sync-run';
 import type { FullSyncCheckpoint } from '../../lib/app/sync/ports';
 import { silentLogger } from '../../lib/log';
 import { createStateRepository } from '../../lib/storage/state-repository';
+import { shiftedClock } from '../support/fake-clock';
 import type { SyncDeps } from '../../lib/app/sync/ports';
 import type { DeviceRecord } from '../../lib/domain/device';
 
@@ -73,11 +74,11 @@ function takeOverDuringStatistics(runtime: Runtime, deps: SyncDeps, o: { owner?:
       }
     },
   };
-  const other = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() + 10 * 60_000 });
+  const other = createStateRepository(runtime.storage.tables.state, { clock: shiftedClock(10 * 60_000) });
   let takenResolve!: () => void;
   const taken = new Promise<void>((r) => (takenResolve = r));
   stack.emulator.control.onNextCall('Get-MobileDeviceStatistics', async () => {
-    const r = await other.acquireLease(stack.tenantId, o.owner ?? 'other-instance', 60_000);
+    const r = await other.acquireLease(stack.tenantId, 'sync', o.owner ?? 'other-instance', 60_000);
     expect(r.acquired).toBe(true);
     takenResolve();
     await lost;
@@ -189,8 +190,8 @@ describe('a stalled holder', () => {
     expect(b1.heldBy?.holder).toBe(a.instanceId);
 
     // A's lease ends (another holder takes it as expired): A's next renewal is refused, and it stops while its call is still stalled.
-    const other = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() + 10 * 60_000 });
-    const taken = await other.acquireLease(stack.tenantId, 'other-instance', 60_000);
+    const other = createStateRepository(runtime.storage.tables.state, { clock: shiftedClock(10 * 60_000) });
+    const taken = await other.acquireLease(stack.tenantId, 'sync', 'other-instance', 60_000);
     expect(taken.acquired).toBe(true);
     const failed = await syncA;
     aLost = true;
@@ -215,7 +216,7 @@ describe('breaking the lease', () => {
     const breaker = () => breakSyncLease({ tenantId: stack.tenantId, state: runtime.storage.state, audit: runtime.storage.audit, actor: 'cli:tester@host', log: silentLogger });
 
     // A live holder (just renewed): refused, and the lease stays its own.
-    const live = await runtime.storage.state.acquireLease(stack.tenantId, 'live-instance', 60_000);
+    const live = await runtime.storage.state.acquireLease(stack.tenantId, 'sync', 'live-instance', 60_000);
     expect(live.acquired).toBe(true);
     expect(await breaker()).toMatchObject({ outcome: 'refused', holder: 'live-instance' });
     const skipped = await runFullSync(runtime.syncDeps());
@@ -223,8 +224,8 @@ describe('breaking the lease', () => {
     if (live.acquired) await runtime.storage.state.releaseLease(live.lease);
 
     // A holder silent for 50 s (two heartbeats are 40 s) whose lease has not expired yet: broken.
-    const silent = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() - 50_000 });
-    expect((await silent.acquireLease(stack.tenantId, 'silent-instance', 60_000)).acquired).toBe(true);
+    const silent = createStateRepository(runtime.storage.tables.state, { clock: shiftedClock(-50_000) });
+    expect((await silent.acquireLease(stack.tenantId, 'sync', 'silent-instance', 60_000)).acquired).toBe(true);
     expect(await breaker()).toMatchObject({ outcome: 'broken', holder: 'silent-instance' });
     const { run } = await runFullSync(runtime.syncDeps());
     expect(run.outcome).toBe('succeeded');
@@ -246,8 +247,8 @@ describe('abandoned runs', () => {
     const runtime = await newRuntime();
     // What a kill leaves: the lease, renewed for the last time two minutes ago, and a run record at `running`.
     const killed = 'killed-host#dead01';
-    const past = createStateRepository(runtime.storage.tables.state, { now: () => Date.now() - 120_000 });
-    expect((await past.acquireLease(stack.tenantId, killed, 60_000)).acquired).toBe(true);
+    const past = createStateRepository(runtime.storage.tables.state, { clock: shiftedClock(-120_000) });
+    expect((await past.acquireLease(stack.tenantId, 'sync', killed, 60_000)).acquired).toBe(true);
     const startedAt = new Date(Date.now() - 120_000).toISOString();
     await runtime.storage.runs.update({ tenantId: stack.tenantId, runId: 'full-killed-run', kind: 'full', startedAt, endedAt: null, outcome: 'running', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: killed });
 

@@ -9,12 +9,15 @@ import { loadConfig } from '../../lib/config';
 import { createRuntime, type Runtime } from '../../lib/app/runtime';
 import type { DeviceRecord } from '../../lib/domain/device';
 import { silentLogger } from '../../lib/log';
+import type { Clock } from '../../lib/clock';
+import { clockReading } from './fake-clock';
 
 export interface SyncFixture {
   /** The file's stack (set once its beforeAll has run). */
   readonly stack: LocalStack;
   /** A runtime on fresh tables (a new prefix), Exchange concurrency 8 unless `settings` say otherwise. */
-  newRuntime(settings?: Record<string, string>, o?: { now?: () => Date }): Promise<Runtime>;
+  /** `now`: real time read through it (a frozen or moved date); `clock`: any clock, a FakeClock say. */
+  newRuntime(settings?: Record<string, string>, o?: { now?: () => Date; clock?: Clock }): Promise<Runtime>;
   /** Every stored record by device guid (removed ones too unless told). */
   inventory(runtime: Runtime, o?: { includeRemoved?: boolean }): Promise<Map<string, DeviceRecord>>;
 }
@@ -42,7 +45,7 @@ export function useSyncFixture(): SyncFixture {
     },
     async newRuntime(settings = {}, o = {}) {
       const config = loadConfig({ ...stack!.settings, STORAGE_TABLE_PREFIX: `t${randomBytes(4).toString('hex')}`, EXO_MAX_CONCURRENCY: '8', ...settings });
-      const runtime = createRuntime(config, silentLogger, { now: o.now });
+      const runtime = createRuntime(config, silentLogger, { clock: o.clock ?? (o.now ? clockReading(o.now) : undefined) });
       await runtime.storage.tables.ensureTables();
       runtimes.push(runtime);
       return runtime;

@@ -1,4 +1,5 @@
 /** The status feature, composed from the storage adapters: what GET /api/status answers. */
+import { SYNC_LEASE } from '../../domain/lease';
 import type { Storage } from '../../storage';
 import { connectorStatus, type StatusReport } from './status';
 
@@ -15,7 +16,7 @@ export function composeStatus(a: { tenantId: string; storage: Pick<Storage, 'sta
         getStatus: (t) => storage.state.getStatus(t),
         latestRuns: (t, n) => storage.runs.latest(t, n),
         countDevices: (t, o) => storage.devices.count(t, o),
-        getLease: (t) => storage.state.getLease(t),
+        getLease: (t) => storage.state.getLease(t, SYNC_LEASE),
         now: a.now,
       }),
   };

@@ -6,26 +6,28 @@
  */
 import type { Logger } from '../../log';
 import type { AuditRepository } from '../../storage/audit-repository';
-import type { BreakLeaseResult, StateRepository } from '../../storage/state-repository';
+import { systemClock, type Clock } from '../../clock';
+import { SYNC_LEASE } from '../../domain/lease';
+import type { BreakLeaseResult, LeaseRepository } from '../../storage/lease-repository';
 import { DEFAULT_LEASE_TTL_MS } from './lease';
 
 export interface BreakLeaseDeps {
   tenantId: string;
-  state: Pick<StateRepository, 'getLease' | 'breakLease'>;
+  state: Pick<LeaseRepository, 'getLease' | 'breakLease'>;
   audit: Pick<AuditRepository, 'append'>;
   /** Who asked (user and host of the shell). */
   actor: string;
   log: Logger;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 export async function breakSyncLease(deps: BreakLeaseDeps): Promise<BreakLeaseResult> {
-  const lease = await deps.state.getLease(deps.tenantId);
+  const lease = await deps.state.getLease(deps.tenantId, SYNC_LEASE);
   const silentForMs = Math.floor(((lease?.ttlMs ?? DEFAULT_LEASE_TTL_MS) * 2) / 3);
-  const result = lease ? await deps.state.breakLease(deps.tenantId, silentForMs) : ({ outcome: 'none' } as const);
+  const result = lease ? await deps.state.breakLease(deps.tenantId, SYNC_LEASE, silentForMs) : ({ outcome: 'none' } as const);
   await deps.audit.append({
     tenantId: deps.tenantId,
-    at: (deps.now?.() ?? new Date()).toISOString(),
+    at: new Date((deps.clock ?? systemClock).now()).toISOString(),
     actor: deps.actor,
     action: 'sync.breakLease',
     target: result.outcome === 'none' ? '(no holder)' : result.holder,

@@ -5,6 +5,7 @@
  * stack call these, never storage or Exchange.
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock';
 import type { Logger } from '../../log';
 import type { Storage, BreakLeaseResult } from '../../storage';
 import { breakSyncLease } from './break-lease';
@@ -21,7 +22,8 @@ export interface SyncAdapters {
   storage: Pick<Storage, 'syncDevices' | 'snapshots' | 'state' | 'runs' | 'audit'>;
   /** A new Exchange view for one run: its call counts are the run's alone. */
   newSource(): InventorySource;
-  now?: () => Date;
+  /** Record times, budgets, checkpoints and the lease heartbeat; systemClock unless set. */
+  clock?: Clock;
 }
 
 export interface RunSyncOptions {
@@ -59,18 +61,16 @@ export function composeSync(a: SyncAdapters): SyncFeature {
       snapshot: storage.snapshots,
     },
     state: {
-      acquireLease: (t, owner, ttl) => state.acquireLease(t, owner, ttl),
-      renewLease: (lease) => state.renewLease(lease as Parameters<typeof state.renewLease>[0]),
-      releaseLease: async (lease) => {
-        await state.releaseLease(lease as Parameters<typeof state.releaseLease>[0]);
-      },
+      acquireLease: (t, name, owner, ttl) => state.acquireLease(t, name, owner, ttl),
+      renewLease: (lease) => state.renewLease(lease),
+      releaseLease: (lease) => state.releaseLease(lease),
       getCheckpoint: async (t, kind) => (await state.getCheckpoint<FullSyncCheckpoint>(t, kind))?.data ?? null,
       saveCheckpoint: (t, kind, c) => state.saveCheckpoint(t, kind, c),
       clearCheckpoint: (t, kind) => state.clearCheckpoint(t, kind),
     },
     runs: { save: (run) => storage.runs.update(run), latest: (t, n) => storage.runs.latest(t, n) },
     log: o.log ?? a.log,
-    now: a.now,
+    clock: a.clock,
     onProgress: o.onProgress,
   });
   const depsFor = (o: Omit<RunSyncOptions, 'kind'>, kind: string) => {
@@ -81,6 +81,6 @@ export function composeSync(a: SyncAdapters): SyncFeature {
     deps,
     run: (o) => (o.kind === 'full' ? runFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }) : runDeltaSync(depsFor(o, 'delta'), { maxDurationMs: o.maxDurationMs })),
     continue: (o = {}) => continueFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }),
-    breakLease: (actor, o = {}) => breakSyncLease({ tenantId: a.tenantId, state, audit: storage.audit, actor, log: o.log ?? a.log, now: a.now }),
+    breakLease: (actor, o = {}) => breakSyncLease({ tenantId: a.tenantId, state, audit: storage.audit, actor, log: o.log ?? a.log, clock: a.clock }),
   };
 }

@@ -22,7 +22,9 @@ import type { DeviceRecord } from '../../domain/device';
 import type { FullSyncCheckpoint, MailboxInfo, MailboxStatistics, SyncDeps } from './ports';
 import { DoneMailboxes } from './done-mailboxes';
 import { StoredIndex } from './stored-index';
-import { newRunId, SyncSession, withLease } from './session';
+import { newRunId, SyncSession } from './session';
+import { withLease } from './lease';
+import { systemClock } from '../../clock';
 import type { SyncOptions, SyncResult } from './sync';
 
 /** A checkpoint older than this is dropped: what it calls finished may have changed since. */
@@ -137,7 +139,8 @@ async function storeInOrder(
 
 export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
   return withLease(outerDeps, 'full', o, async (keeper, deps) => {
-    const now = deps.now?.() ?? new Date();
+    const clock = deps.clock ?? systemClock;
+    const now = new Date(clock.now());
     let checkpoint = await deps.state.getCheckpoint(deps.tenantId, 'full');
     if (checkpoint && now.getTime() - Date.parse(checkpoint.startedAt) > CHECKPOINT_MAX_AGE_MS) {
       deps.log.warn(`Full sync ${checkpoint.runId} started ${checkpoint.startedAt} and never finished; starting a fresh full sync instead of continuing it`, { runId: checkpoint.runId });
@@ -159,12 +162,12 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
 
     // Every few seconds: one small entity write, and a kill then costs at most those seconds of statistics calls.
     const checkpointEvery = o.checkpointEveryMs ?? 2_000;
-    let lastCheckpoint = Date.now();
+    let lastCheckpoint = clock.now();
     const saveCheckpoint = () =>
       deps.state.saveCheckpoint(deps.tenantId, 'full', {
         runId,
         startedAt,
-        savedAt: new Date().toISOString(),
+        savedAt: new Date(clock.now()).toISOString(),
         doneMailboxes: done.encode(),
         ...(doneThrough !== undefined ? { doneThrough } : {}),
         invocations: (checkpoint?.invocations ?? 0) + 1,
@@ -240,9 +243,9 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
         stored: async (through, finished) => {
           if (doneThrough === undefined || through > doneThrough) doneThrough = through;
           session.progress();
-          if (!finished && Date.now() - lastCheckpoint >= checkpointEvery) {
+          if (!finished && clock.now() - lastCheckpoint >= checkpointEvery) {
             await saveCheckpoint();
-            lastCheckpoint = Date.now();
+            lastCheckpoint = clock.now();
           }
         },
       });

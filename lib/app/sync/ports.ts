@@ -4,6 +4,8 @@
  */
 import type { DeviceRecord } from '../../domain/device';
 import type { ListingFacts, StatisticsFacts, UserFacts } from '../../domain/inventory';
+import type { Clock } from '../../clock';
+import type { LeaseStore } from '../lease/ports';
 
 export interface MailboxInfo extends UserFacts {
   /** Exchange mailbox Name: the first segment of a partnership's Identity. */
@@ -89,18 +91,8 @@ export interface InventorySnapshotStore {
   save(tenantId: string, generation: string, rows: { add(s: StoredDeviceSummary): void }, expectedToken: string | null): Promise<{ saved: boolean; reason?: string; parts: number }>;
 }
 
-export interface Lease {
-  owner: string;
-  expiresAt: string;
-}
-
-export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; holder: string; expiresAt: string; renewedAt?: string };
-
-export interface SyncStateStore {
-  acquireLease(tenantId: string, owner: string, ttlMs: number): Promise<LeaseResult>;
-  /** Throws when the lease was lost (taken over after expiry). */
-  renewLease(lease: Lease): Promise<Lease>;
-  releaseLease(lease: Lease): Promise<void>;
+/** The sync holds the tenant's `sync` lease through the generic keeper (lib/app/lease). */
+export interface SyncStateStore extends LeaseStore {
   getCheckpoint(tenantId: string, kind: string): Promise<FullSyncCheckpoint | null>;
   saveCheckpoint(tenantId: string, kind: string, checkpoint: FullSyncCheckpoint): Promise<void>;
   clearCheckpoint(tenantId: string, kind: string): Promise<void>;
@@ -152,6 +144,7 @@ export interface SyncDeps {
   state: SyncStateStore;
   runs: RunStore;
   log: import('../../log').Logger;
-  now?: () => Date;
+  /** Time for record times, the time budget, checkpoints and the lease heartbeat (systemClock unless set). */
+  clock?: Clock;
   onProgress?: (p: SyncProgress) => void;
 }

@@ -1,6 +1,6 @@
 /**
  * The machinery one sync invocation shares between full and delta: the run record and
- * its counts, building and writing records, and taking the tenant lease.
+ * its counts, building and writing records (the lease: lease.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
@@ -10,8 +10,7 @@ import type { DeviceRecord } from '../../domain/device';
 import { addTotals, emptyCounts, type MailboxesWithoutStatistics, type RunTotals } from '../../domain/sync-run';
 import type { MailboxInfo, MailboxStatistics, SyncDeps, SyncKind, SyncRun } from './ports';
 import type { StoredIndex } from './stored-index';
-import { DEFAULT_LEASE_TTL_MS, LeaseKeeper } from './lease';
-import type { SyncOptions, SyncResult } from './sync';
+import { systemClock, type Clock } from '../../clock';
 
 /** Mailboxes without statistics named in a run record and the log; the rest are counted. */
 const MAX_REPORTED_MAILBOXES = 10;
@@ -20,11 +19,12 @@ export function newRunId(kind: SyncKind, now: Date): string {
   return `${kind}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Shared machinery of one sync invocation: the run record, the lease, writing. */
+/** Shared machinery of one sync invocation: the run record, writing. */
 export class SyncSession {
   readonly counts = emptyCounts();
   readonly run: SyncRun;
-  private readonly started = Date.now();
+  private readonly clock: Clock;
+  private readonly started: number;
   private transactions = 0;
   private entitiesWritten = 0;
   private mailboxesFetched = 0;
@@ -40,6 +40,8 @@ export class SyncSession {
     /** A resumed full sync: what its earlier invocations did. */
     private readonly carried?: { totals?: RunTotals },
   ) {
+    this.clock = deps.clock ?? systemClock;
+    this.started = this.clock.now();
     this.run = {
       tenantId: deps.tenantId,
       runId,
@@ -59,11 +61,11 @@ export class SyncSession {
   }
 
   now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return new Date(this.clock.now());
   }
 
   elapsedMs(): number {
-    return Date.now() - this.started;
+    return this.clock.now() - this.started;
   }
 
   private readonly withoutStatistics: MailboxesWithoutStatistics = { count: 0, first: [] };
@@ -204,52 +206,5 @@ export class SyncSession {
     });
     await this.deps.runs.save(this.run);
     return this.run;
-  }
-}
-
-/**
- * Takes the tenant lease, keeps it by heartbeat while `body` runs, and gives it up. The
- * body gets the deps whose writes refuse once the lease is lost, and the keeper's signal.
- */
-export async function withLease(deps: SyncDeps, kind: SyncKind, o: SyncOptions, body: (keeper: LeaseKeeper, deps: SyncDeps) => Promise<SyncResult>): Promise<SyncResult> {
-  const ttl = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  const taken = await deps.state.acquireLease(deps.tenantId, deps.instanceId, ttl);
-  if (!taken.acquired) {
-    deps.log.warn(`${kind} sync skipped: instance ${taken.holder} holds the sync lease of tenant ${deps.tenantId} until ${taken.expiresAt} (last renewed ${taken.renewedAt ?? 'unknown'})`, {
-      tenantId: deps.tenantId,
-      holder: taken.holder,
-      expiresAt: taken.expiresAt,
-    });
-    const now = (deps.now?.() ?? new Date()).toISOString();
-    return {
-      run: { tenantId: deps.tenantId, runId: '', kind, startedAt: now, endedAt: now, outcome: 'skipped', counts: emptyCounts(), callsByCmdlet: {}, retries: 0, throttled: 0, pages: 0, transactions: 0, entitiesWritten: 0, instance: deps.instanceId },
-      heldBy: { holder: taken.holder, expiresAt: taken.expiresAt, ...(taken.renewedAt ? { renewedAt: taken.renewedAt } : {}) },
-    };
-  }
-  const keeper = new LeaseKeeper(deps, taken.lease, ttl, o.signal);
-  keeper.start();
-  await markAbandoned(deps, taken.lease.owner);
-  try {
-    return await body(keeper, keeper.guardedDeps());
-  } finally {
-    await keeper.stop();
-  }
-}
-
-/**
- * Holding the lease now proves that every other run still recorded as running lost its
- * own without finishing (killed, or cut off from storage): recorded as abandoned.
- */
-async function markAbandoned(deps: SyncDeps, owner: string): Promise<void> {
-  try {
-    const runs = await deps.runs.latest(deps.tenantId, 20);
-    for (const r of runs) {
-      if (r.outcome !== 'running' || r.instance === owner) continue;
-      await deps.runs.save({ ...r, outcome: 'abandoned' });
-      deps.log.warn(`${r.kind} sync ${r.runId} of instance ${r.instance} never finished (its lease ended); recorded as abandoned`, { runId: r.runId, instance: r.instance });
-    }
-  } catch (e) {
-    // Only bookkeeping: the status read shows such runs as abandoned anyway.
-    deps.log.warn('Could not mark abandoned sync runs', { error: describeError(e) });
   }
 }

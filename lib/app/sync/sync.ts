@@ -17,7 +17,9 @@ import { listingHashOf, type ListingFacts } from '../../domain/inventory';
 import type { DeviceRecord } from '../../domain/device';
 import type { MailboxInfo, SyncDeps, SyncRun } from './ports';
 import { StoredIndex } from './stored-index';
-import { newRunId, SyncSession, withLease } from './session';
+import { newRunId, SyncSession } from './session';
+import { withLease } from './lease';
+import { systemClock } from '../../clock';
 import { runFullSync } from './full-sync';
 
 export { CHECKPOINT_MAX_AGE_MS, runFullSync } from './full-sync';
@@ -49,7 +51,7 @@ export async function continueFullSync(deps: SyncDeps, o: SyncOptions = {}): Pro
 
 export async function runDeltaSync(outerDeps: SyncDeps, o: SyncOptions = {}): Promise<SyncResult> {
   return withLease(outerDeps, 'delta', o, async (keeper, deps) => {
-    const now = deps.now?.() ?? new Date();
+    const now = new Date((deps.clock ?? systemClock).now());
     const runId = newRunId('delta', now);
     const index = await StoredIndex.load(deps);
     const session = new SyncSession(deps, index, 'delta', runId, now.toISOString());

@@ -23,6 +23,9 @@ import { composeStatus, type StatusFeature } from './status/compose';
 import { composeSync, type SyncFeature } from './sync/compose';
 import { createExchangeInventorySource } from '../exo/inventory/source';
 import { createPermissionProbe } from '../exo/permission-probe';
+import { createDeviceExchange } from '../exo/actions';
+import { systemClock } from '../clock';
+import { composeActions, type ActionsFeature } from './actions/compose';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -39,6 +42,7 @@ export interface Runtime {
   verifyCaller: CallerVerifier;
   /** Features: what triggers, the CLI and the local stack call. */
   sync: SyncFeature;
+  actions: ActionsFeature;
   status: StatusFeature;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
@@ -131,6 +135,16 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     storage,
     verifyCaller,
     sync,
+    actions: composeActions({
+      tenantId: config.tenantId,
+      instanceId: config.instanceId,
+      log,
+      clock: o.clock ?? systemClock,
+      storage,
+      leases: storage.state,
+      exchange: createDeviceExchange(exo),
+      settings: config.actions,
+    }),
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),

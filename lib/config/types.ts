@@ -44,6 +44,11 @@ export interface Config {
   schedules: Schedules;
   scope: ScopeConfig;
   staleAfterDays: number;
+  actions: {
+    wipesPerHourBeforeApproval: number;
+    approvalTtlMs: number;
+    noContactAfterDays: number;
+  };
   api: {
     /** Audience (application ID URI or client id) that inbound tokens must carry. */
     audience: string;

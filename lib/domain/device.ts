@@ -49,6 +49,8 @@ export interface StatisticsFacts {
   accountOnlyWipeSentTime: string | null;
   accountOnlyWipeAckTime: string | null;
   lastWipeRequestor: string | null;
+  /** IsRemoteWipeSupported: false for a device that cannot take a remote wipe (a wipe of it ends DeviceBlocked). */
+  isRemoteWipeSupported: boolean | null;
 }
 
 /** The user behind a partnership: UPN and primary SMTP address can differ. */

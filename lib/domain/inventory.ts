@@ -26,6 +26,7 @@ export const EMPTY_STATISTICS: StatisticsFacts = {
   accountOnlyWipeSentTime: null,
   accountOnlyWipeAckTime: null,
   lastWipeRequestor: null,
+  isRemoteWipeSupported: null,
 };
 
 /**

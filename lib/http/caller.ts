@@ -17,6 +17,7 @@ export const Roles = {
   Read: 'Devices.Read',
   Manage: 'Devices.Manage',
   Wipe: 'Devices.Wipe',
+  WipeFull: 'Devices.WipeFull',
   Sync: 'Sync.Run',
   Policies: 'Policies.Manage',
 } as const;

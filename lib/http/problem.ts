@@ -64,6 +64,23 @@ const ANSWERS: Record<string, Answer> = {
   ExoBadResponse: { status: 502, fields: ['cmdlet'] },
   ExoCancelled: { status: 503, fields: ['cmdlet'] },
   ExoFailed: { status: 502, fields: ['cmdlet'] },
+  // Device actions: refused before Exchange is asked (4xx), or Exchange's own refusal.
+  DeviceRemoved: { status: 409, fields: ['deviceGuid'] },
+  WipePending: { status: 409, fields: ['actionId', 'state', 'wipe'] },
+  WipeAcknowledged: { status: 409, fields: ['wipe'] },
+  FullWipeNotApplicable: { status: 409, fields: ['deviceGuid', 'clientType'] },
+  RemoteWipeUnsupported: { status: 409, fields: ['deviceGuid'] },
+  NoPendingWipe: { status: 409, fields: ['deviceGuid'] },
+  WipeAlreadyPickedUp: { status: 409, fields: ['actionId', 'state'] },
+  CancelRefused: { status: 409, fields: ['actionId', 'requestId'] },
+  NotAwaitingApproval: { status: 409, fields: ['actionId', 'state'] },
+  ApprovalExpired: { status: 409, fields: ['actionId'] },
+  ActionInProgress: { status: 409, fields: ['actionId'] },
+  NoDeviceId: { status: 409, fields: ['deviceGuid'] },
+  IdempotencyKeyReused: { status: 422, fields: ['header'] },
+  IdempotentRequestInProgress: { status: 409, fields: ['header'] },
+  ExchangeRefused: { status: 502, fields: ['cmdlet', 'requestId', 'exchangeCode'] },
+  ExchangeOutcomeUnknown: { status: 502, fields: ['cmdlet'] },
 };
 
 const INTERNAL: Answer = { status: 500, detail: 'The connector failed unexpectedly; the log holds the details under this correlation id.' };

@@ -8,20 +8,9 @@ import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { ValidationError } from '../errors';
 import { guard } from './errors';
 import { invertedTime, tenantKey } from './keys';
+import type { AuditEntry } from '../domain/audit';
 
-export interface AuditEntry {
-  tenantId: string;
-  /** ISO 8601 time of the event; decides the month partition. */
-  at: string;
-  /** Who: the caller's object id / app id, or `connector` for timers. */
-  actor: string;
-  /** What: `wipe.request`, `policy.apply`, ... */
-  action: string;
-  /** On what: a device guid, a policy name, ... */
-  target: string;
-  outcome: string;
-  details: Record<string, unknown>;
-}
+export type { AuditEntry } from '../domain/audit';
 
 export interface StoredAuditEntry extends AuditEntry {
   id: string;

@@ -56,6 +56,7 @@ const deviceFields = {
   accountOnlyWipeSentTime: 'string?',
   accountOnlyWipeAckTime: 'string?',
   lastWipeRequestor: 'string?',
+  isRemoteWipeSupported: 'boolean?',
   statisticsUnavailable: 'string?',
   isManaged: 'boolean?',
   isCompliant: 'boolean?',

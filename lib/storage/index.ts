@@ -4,7 +4,10 @@
  */
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
+import { createActionRepository } from './action-repository';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
+import { createIdempotencyRepository } from './idempotency-repository';
+import type { ActionStore, IdempotencyStore } from '../app/actions/ports';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
 import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
@@ -52,6 +55,10 @@ export interface Storage {
   runs: SyncRunRepository;
   state: StateRepository;
   audit: AuditRepository;
+  /** Device actions, each device's wipe slot, the open actions (actions table). */
+  actions: ActionStore;
+  /** Idempotency keys and the first answer given to each (actions table). */
+  idempotency: IdempotencyStore;
   /** Device writes since the process started (transactions, entities, retries). */
   readonly written: Readonly<WriteStats>;
   /** Device entities read since the process started (a sync's reads of the device table). */
@@ -108,6 +115,8 @@ export function createStorage(o: StorageOptions): Storage {
     runs: createSyncRunRepository(tables.syncruns),
     state: createStateRepository(tables.state, { clock: o.clock }),
     audit: createAuditRepository(tables.audit),
+    actions: createActionRepository(tables.actions),
+    idempotency: createIdempotencyRepository(tables.actions, { clock: o.clock }),
     written,
   };
 }

@@ -47,6 +47,7 @@ export function deviceRecord(overrides: Partial<DeviceRecord> = {}): DeviceRecor
     accountOnlyWipeSentTime: null,
     accountOnlyWipeAckTime: null,
     lastWipeRequestor: null,
+    isRemoteWipeSupported: true,
     statisticsUnavailable: null,
     isManaged: false,
     isCompliant: null,

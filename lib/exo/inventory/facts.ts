@@ -76,6 +76,7 @@ export function statisticsFactsOf(s: MobileDeviceStatistics): StatisticsFacts {
     accountOnlyWipeSentTime: parseExoDate(s.AccountOnlyDeviceWipeSentTime),
     accountOnlyWipeAckTime: parseExoDate(s.AccountOnlyDeviceWipeAckTime),
     lastWipeRequestor: text(s.LastDeviceWipeRequestor) ?? text(s.LastAccountOnlyDeviceWipeRequestor),
+    isRemoteWipeSupported: bool(s.IsRemoteWipeSupported),
   };
 }
 

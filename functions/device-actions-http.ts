@@ -1,0 +1,121 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { getRuntime, type Runtime } from '../lib/app/runtime';
+import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
+import type { StoredAction } from '../lib/app/actions/ports';
+import { NotFoundError } from '../lib/errors';
+import { Roles } from '../lib/http/caller';
+import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+
+const guid = z.object({ guid: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the device partnership\'s Exchange Guid') }).strict();
+const actionId = z.object({ id: z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/, 'must be an action id as the connector gave it') }).strict();
+const idempotencyKey = z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1-200 visible ASCII characters').optional() });
+const action = z.object({ actionId: z.string(), deviceGuid: z.string(), kind: z.string(), state: z.string(), history: z.array(z.object({}).passthrough()) }).passthrough();
+const noBody = z.object({}).strict();
+
+/** The action as answered: without its storage version. */
+const view = (a: StoredAction) => {
+  const { version: _version, ...rest } = a;
+  return rest;
+};
+const accepted = (a: StoredAction) => ({ status: 202, body: view(a), headers: { location: `/api/actions/${a.actionId}` } });
+/** Exchange confirmed (block, allow, remove): 200; an outcome still open (unknown): 202 with where to follow it. */
+const confirmed = (a: StoredAction) => (a.state === 'done' || a.state === 'failed' ? { status: 200, body: view(a) } : accepted(a));
+
+/** Declares the route (for the OpenAPI document) and registers its trigger. */
+const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
+  const s = defineRoute(spec);
+  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
+};
+
+route({
+  name: 'getDevice', method: 'GET', route: 'devices/{guid}', role: Roles.Read, params: guid,
+  summary: 'One device: its inventory record, open actions and the wipe Exchange holds for it',
+  answers: { 200: { description: 'The device', schema: z.object({ device: z.object({}).passthrough(), openActions: z.array(action) }).passthrough() } },
+  handle: async ({ runtime, params }) => {
+    const d = await runtime.actions.device(params.guid);
+    return { status: 200, body: { ...d, openActions: d.openActions.map(view) } };
+  },
+});
+
+route({
+  name: 'getDeviceActions', method: 'GET', route: 'devices/{guid}/actions', role: Roles.Read, params: guid,
+  summary: "The device's actions, newest first",
+  answers: { 200: { description: 'The actions', schema: z.object({ actions: z.array(action) }) } },
+  handle: async ({ runtime, params }) => ({ status: 200, body: { actions: (await runtime.actions.history(params.guid)).map(view) } }),
+});
+
+const wipeBody = z
+  .object({
+    mode: z.enum(['accountOnly', 'full']).default('accountOnly'),
+    notify: z.array(z.email()).max(10).default([]),
+    reason: z.string().min(1).max(500).optional(),
+    removeAfterAcknowledged: z.boolean().default(false),
+  })
+  .strict();
+
+route({
+  name: 'wipeDevice', method: 'POST', route: 'devices/{guid}/wipe', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: wipeBody, maxBodyBytes: 4096,
+  summary: 'Asks Exchange to wipe the device (account only unless "mode":"full", which needs Devices.WipeFull too)',
+  description: 'Answers 202 with Location: /api/actions/{id}; the action follows the wipe to the device\'s acknowledgement (its own word, not proof of erasure).',
+  answers: { 202: { description: 'The wipe action', schema: action } },
+  handle: ({ runtime, caller, params, headers, body, log }) =>
+    runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['wipe', params.guid.toLowerCase(), body] }, async () =>
+      accepted(await runtime.actions.wipe(caller, { deviceGuid: params.guid, mode: body.mode, notify: body.notify, reason: body.reason ?? null, removeAfterAcknowledged: body.removeAfterAcknowledged }, log)),
+    ),
+});
+
+route({
+  name: 'cancelWipe', method: 'POST', route: 'devices/{guid}/wipe/cancel', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: noBody,
+  summary: 'Withdraws a wipe the device has not picked up',
+  answers: { 200: { description: 'The wipe action, cancelled', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
+  handle: ({ runtime, caller, params, headers, log }) =>
+    runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['cancel', params.guid.toLowerCase()] }, async () => {
+      const a = await runtime.actions.cancelWipe(caller, params.guid, log);
+      return a.state === 'cancelled' ? { status: 200, body: view(a) } : accepted(a);
+    }),
+});
+
+for (const kind of ['block', 'allow'] as const) {
+  route({
+    name: `${kind}Device`, method: 'POST', route: `devices/{guid}/${kind}`, role: Roles.Manage, params: guid, headers: idempotencyKey, body: noBody,
+    summary: kind === 'block' ? "Blocks the device: its DeviceId onto the mailbox's blocked list, off the allowed one (one Set-CASMailbox)" : "Allows the device (also out of quarantine): its DeviceId onto the mailbox's allowed list, off the blocked one (one Set-CASMailbox)",
+    answers: { 200: { description: 'Exchange confirmed (or refused: state failed)', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
+    handle: ({ runtime, caller, params, headers, log }) =>
+      runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: [kind, params.guid.toLowerCase()] }, async () => confirmed(await runtime.actions.setAccess(caller, kind, params.guid, log))),
+  });
+}
+
+route({
+  name: 'removeDevice', method: 'DELETE', route: 'devices/{guid}', role: Roles.Manage, params: guid, headers: idempotencyKey,
+  query: z.object({ force: z.enum(['true', 'false']).default('false') }).strict(),
+  summary: 'Removes the partnership (not a wipe) and takes its DeviceId off both lists; refused while a wipe is open unless ?force=true',
+  answers: { 200: { description: 'Exchange confirmed (or refused: state failed)', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
+  handle: ({ runtime, caller, params, query, headers, log }) =>
+    runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['remove', params.guid.toLowerCase(), query.force] }, async () => confirmed(await runtime.actions.remove(caller, params.guid, { force: query.force === 'true' }, log))),
+});
+
+route({
+  name: 'getAction', method: 'GET', route: 'actions/{id}', role: Roles.Read, params: actionId,
+  summary: 'One action: its state and history',
+  answers: { 200: { description: 'The action', schema: action } },
+  handle: async ({ runtime, params }) => {
+    const a = await runtime.actions.action(params.id);
+    if (!a) throw new NotFoundError(`No action ${params.id}`, { actionId: params.id });
+    return { status: 200, body: view(a) };
+  },
+});
+
+route({
+  name: 'approveAction', method: 'POST', route: 'actions/{id}/approve', role: Roles.Wipe, params: actionId, body: noBody,
+  summary: "A second person's approval of a wipe that waits for it (never the requester's own)",
+  answers: { 202: { description: 'Approved and sent to Exchange', schema: action } },
+  handle: async ({ runtime, caller, params, log }) => accepted(await runtime.actions.approve(caller, params.id, log)),
+});
+
+route({
+  name: 'rejectAction', method: 'POST', route: 'actions/{id}/reject', role: Roles.Wipe, params: actionId, body: z.object({ reason: z.string().min(1).max(500).optional() }).strict(),
+  summary: 'Rejects a wipe that waits for approval',
+  answers: { 200: { description: 'Rejected', schema: action } },
+  handle: async ({ runtime, caller, params, body, log }) => ({ status: 200, body: view(await runtime.actions.reject(caller, params.id, body.reason ?? null, log)) }),
+});

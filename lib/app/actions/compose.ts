@@ -1,0 +1,111 @@
+/**
+ * The device-action feature, composed from the runtime's adapters: the use cases bound
+ * to their ports, and the follow-up under its own named tenant lease (`actionFollowUp`),
+ * which never blocks a sync or another job's lease.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock';
+import { isFinal, wipeOnDevice } from '../../domain/device-action';
+import type { Logger } from '../../log';
+import type { Storage } from '../../storage';
+import { takeLease } from '../lease/keeper';
+import type { LeaseStore } from '../lease/ports';
+import { removeDevice, setDeviceAccess, type ListAction } from './access';
+import { followUpActions, type FollowUpReport } from './follow-up';
+import { idempotent, type IdempotentRequest } from './idempotent';
+import type { ActionDeps, ActionSettings, DeviceExchange, IdempotentAnswer, InventoryDevice, StoredAction } from './ports';
+import { approveWipe, cancelWipe, deviceFor, rejectWipe, requestWipe, type Requester, type WipeRequest } from './wipe';
+
+export const FOLLOW_UP_LEASE = 'actionFollowUp';
+const FOLLOW_UP_LEASE_TTL_MS = 60_000;
+
+export interface ActionsAdapters {
+  tenantId: string;
+  instanceId: string;
+  log: Logger;
+  clock: Clock;
+  storage: Pick<Storage, 'actions' | 'idempotency' | 'audit' | 'devices'>;
+  leases: LeaseStore;
+  exchange: DeviceExchange;
+  settings: ActionSettings;
+}
+
+export interface DeviceView {
+  device: InventoryDevice;
+  openActions: StoredAction[];
+  /** The wipe Exchange holds for the device (by whoever asked), from the last statistics read. */
+  wipe: ReturnType<typeof wipeOnDevice>;
+}
+
+export interface ActionsFeature {
+  deps(log?: Logger): ActionDeps;
+  device(guid: string): Promise<DeviceView>;
+  history(guid: string): Promise<StoredAction[]>;
+  action(id: string): Promise<StoredAction | null>;
+  wipe(caller: Requester, r: WipeRequest, log?: Logger): Promise<StoredAction>;
+  cancelWipe(caller: Requester, guid: string, log?: Logger): Promise<StoredAction>;
+  approve(caller: Requester, actionId: string, log?: Logger): Promise<StoredAction>;
+  reject(caller: Requester, actionId: string, reason: string | null, log?: Logger): Promise<StoredAction>;
+  setAccess(caller: Requester, kind: ListAction, guid: string, log?: Logger): Promise<StoredAction>;
+  remove(caller: Requester, guid: string, o: { force: boolean }, log?: Logger): Promise<StoredAction>;
+  /** Runs `run` once per Idempotency-Key (the first answer is returned to retries). */
+  idempotent(r: IdempotentRequest, run: () => Promise<IdempotentAnswer>): Promise<IdempotentAnswer>;
+  /** One follow-up pass; null when another instance holds the follow-up lease. */
+  followUp(log?: Logger): Promise<FollowUpReport | null>;
+}
+
+export function composeActions(a: ActionsAdapters): ActionsFeature {
+  const { storage } = a;
+  const deps = (log: Logger = a.log): ActionDeps => ({
+    tenantId: a.tenantId,
+    actions: storage.actions,
+    idempotency: storage.idempotency,
+    audit: storage.audit,
+    inventory: {
+      get: (t, guid) => storage.devices.get(t, guid),
+      markRemoved: async (t, guid, at) => {
+        await storage.devices.markRemoved(t, [guid], at);
+      },
+    },
+    exchange: a.exchange,
+    settings: a.settings,
+    clock: a.clock,
+    log,
+  });
+  return {
+    deps,
+    async device(guid) {
+      const d = deps();
+      const device = await deviceFor(d, guid);
+      const history = await d.actions.forDevice(a.tenantId, device.deviceGuid, { limit: 20 });
+      return { device, openActions: history.filter((x) => !isFinal(x.state)), wipe: wipeOnDevice(device) };
+    },
+    history: async (guid) => {
+      const d = deps();
+      const device = await deviceFor(d, guid);
+      return d.actions.forDevice(a.tenantId, device.deviceGuid);
+    },
+    action: (id) => storage.actions.get(a.tenantId, id),
+    wipe: (caller, r, log) => requestWipe(deps(log), caller, r),
+    cancelWipe: (caller, guid, log) => cancelWipe(deps(log), caller, guid),
+    approve: (caller, id, log) => approveWipe(deps(log), caller, id),
+    reject: (caller, id, reason, log) => rejectWipe(deps(log), caller, id, reason),
+    setAccess: (caller, kind, guid, log) => setDeviceAccess(deps(log), caller, kind, guid),
+    remove: (caller, guid, o, log) => removeDevice(deps(log), caller, guid, o),
+    idempotent: (r, run) => idempotent(deps(), r, run),
+    async followUp(log = a.log) {
+      // Nothing open (the usual case): one read of the open partition, no lease, no Exchange call.
+      if ((await storage.actions.open(a.tenantId)).length === 0) return { open: 0, changed: 0, mailboxesRead: 0, failures: 0, stillOpen: 0 };
+      const taken = await takeLease({ store: a.leases, tenantId: a.tenantId, name: FOLLOW_UP_LEASE, owner: `${a.instanceId}#${randomBytes(3).toString('hex')}`, ttlMs: FOLLOW_UP_LEASE_TTL_MS, log, clock: a.clock });
+      if (!taken.acquired) {
+        log.info(`Action follow-up skipped: instance ${taken.holder} holds its lease until ${taken.expiresAt}`);
+        return null;
+      }
+      try {
+        return await followUpActions(deps(log));
+      } finally {
+        await taken.keeper.stop();
+      }
+    },
+  };
+}

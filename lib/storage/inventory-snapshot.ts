@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { forEachConcurrent } from './concurrency';
-import { getEntityOrNull, guard, statusOf } from './errors';
+import { getEntityOrNull, guard, isTransient, statusOf } from './errors';
 import { idKey, tenantKey } from './keys';
 
 /** What a sync keeps of each stored device (the app's StoredDeviceSummary, structurally). */
@@ -89,6 +89,8 @@ const PART_PREFIX = 'snapshot:';
  * bytes was refused as EntityTooLarge, so 10 (853 KB of base64) leave a margin.
  */
 const BYTES_PER_PROP = 64_000;
+/** Sends of one snapshot part before a transient failure ends the save. */
+const PART_ATTEMPTS = 3;
 const PROPS_PER_PART = 10;
 const BYTES_PER_PART = BYTES_PER_PROP * PROPS_PER_PART;
 const FORMAT = 1;
@@ -259,7 +261,19 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
           // Views, not copies: the SDK base64-encodes a Buffer view as it is (a plain Uint8Array it would encode with its whole ArrayBuffer).
           for (let off = 0; off < slice.length; off += BYTES_PER_PROP) entity[`d${p++}`] = slice.subarray(off, off + BYTES_PER_PROP);
           entity.props = p;
-          await guard('write inventory snapshot part', () => client.upsertEntity(entity, 'Replace'));
+          // A part is an upsert of this generation's own row: sending it again is safe, so a
+          // dropped connection (Azurite and the service close big uploads under load: EPIPE,
+          // ECONNRESET) is retried a few times before the save gives up.
+          await guard('write inventory snapshot part', async () => {
+            for (let attempt = 1; ; attempt++) {
+              try {
+                return await client.upsertEntity(entity, 'Replace');
+              } catch (e) {
+                if (attempt >= PART_ATTEMPTS || !isTransient(e)) throw e;
+                await new Promise((r) => setTimeout(r, 200 * attempt));
+              }
+            }
+          });
         },
       );
       const head: TableEntity = { partitionKey: tenant, rowKey: HEAD, state: 'valid', format: FORMAT, generation, parts, devices, bytes: data.length, sha256: sha256(data), savedAt: new Date().toISOString() };

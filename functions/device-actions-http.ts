@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
 import type { StoredAction } from '../lib/app/actions/ports';
-import { NotFoundError } from '../lib/errors';
+import { ForbiddenError, NotFoundError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
 import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
 
@@ -118,4 +118,40 @@ route({
   summary: 'Rejects a wipe that waits for approval',
   answers: { 200: { description: 'Rejected', schema: action } },
   handle: async ({ runtime, caller, params, body, log }) => ({ status: 200, body: view(await runtime.actions.reject(caller, params.id, body.reason ?? null, log)) }),
+});
+
+const filter = z
+  .object({
+    stale: z.boolean().optional(),
+    deviceType: z.string().min(1).max(100).optional(),
+    model: z.string().min(1).max(100).optional(),
+    os: z.string().min(1).max(100).optional(),
+    clientType: z.string().min(1).max(20).optional(),
+    accessState: z.enum(['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery']).optional(),
+    user: z.string().min(1).max(256).optional(),
+    lastSyncBefore: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+const bulkBody = z
+  .object({
+    action: z.enum(['block', 'allow', 'remove', 'wipe']),
+    devices: z.array(guid.shape.guid).min(1).max(10_000).optional(),
+    filter: filter.optional(),
+    dryRun: z.boolean().default(false),
+    reason: z.string().min(1).max(500).optional(),
+    force: z.boolean().default(false),
+  })
+  .strict();
+const BULK_ROLE = { block: Roles.Manage, allow: Roles.Manage, remove: Roles.Manage, wipe: Roles.Wipe } as const;
+
+route({
+  name: 'bulkAction', method: 'POST', route: 'actions/bulk', role: Roles.Read, body: bulkBody, maxBodyBytes: 512 * 1024,
+  summary: 'Blocks, allows, removes or wipes many devices, named or chosen by filter; "dryRun":true answers the exact devices it would touch',
+  description: 'The role is the action\'s: Devices.Manage for block, allow and remove, Devices.Wipe for wipe. Block and allow are one Set-CASMailbox per mailbox; every bulk wipe waits for a second person (POST /api/actions/{id}/approve with the bulk id approves all of it).',
+  answers: { 200: { description: 'Per-device results', schema: z.object({ bulkId: z.string(), selected: z.number(), counts: z.object({}).passthrough() }).passthrough() } },
+  handle: async ({ runtime, caller, body, log }) => {
+    const role = BULK_ROLE[body.action];
+    if (!caller.roles.includes(role)) throw new ForbiddenError(`A bulk ${body.action} needs the app role ${role}`, { requiredRole: role });
+    return { status: 200, body: await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log) };
+  },
 });

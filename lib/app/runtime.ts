@@ -143,7 +143,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
       storage,
       leases: storage.state,
       exchange: createDeviceExchange(exo),
-      settings: config.actions,
+      settings: { ...config.actions, staleAfterDays: config.staleAfterDays },
     }),
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {

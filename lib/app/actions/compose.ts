@@ -11,6 +11,7 @@ import type { Storage } from '../../storage';
 import { takeLease } from '../lease/keeper';
 import type { LeaseStore } from '../lease/ports';
 import { removeDevice, setDeviceAccess, type ListAction } from './access';
+import { runBulk, type BulkAnswer, type BulkRequest } from './bulk';
 import { followUpActions, type FollowUpReport } from './follow-up';
 import { idempotent, type IdempotentRequest } from './idempotent';
 import type { ActionDeps, ActionSettings, DeviceExchange, IdempotentAnswer, InventoryDevice, StoredAction } from './ports';
@@ -48,6 +49,7 @@ export interface ActionsFeature {
   reject(caller: Requester, actionId: string, reason: string | null, log?: Logger): Promise<StoredAction>;
   setAccess(caller: Requester, kind: ListAction, guid: string, log?: Logger): Promise<StoredAction>;
   remove(caller: Requester, guid: string, o: { force: boolean }, log?: Logger): Promise<StoredAction>;
+  bulk(caller: Requester, r: BulkRequest, log?: Logger): Promise<BulkAnswer>;
   /** Runs `run` once per Idempotency-Key (the first answer is returned to retries). */
   idempotent(r: IdempotentRequest, run: () => Promise<IdempotentAnswer>): Promise<IdempotentAnswer>;
   /** One follow-up pass; null when another instance holds the follow-up lease. */
@@ -63,6 +65,8 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
     audit: storage.audit,
     inventory: {
       get: (t, guid) => storage.devices.get(t, guid),
+      getMany: (t, guids) => storage.devices.getMany(t, guids),
+      list: (t) => storage.devices.listAll(t, { includeRemoved: false }),
       markRemoved: async (t, guid, at) => {
         await storage.devices.markRemoved(t, [guid], at);
       },
@@ -92,6 +96,7 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
     reject: (caller, id, reason, log) => rejectWipe(deps(log), caller, id, reason),
     setAccess: (caller, kind, guid, log) => setDeviceAccess(deps(log), caller, kind, guid),
     remove: (caller, guid, o, log) => removeDevice(deps(log), caller, guid, o),
+    bulk: (caller, r, log) => runBulk(deps(log), caller, r),
     idempotent: (r, run) => idempotent(deps(), r, run),
     async followUp(log = a.log) {
       // Nothing open (the usual case): one read of the open partition, no lease, no Exchange call.

@@ -124,12 +124,17 @@ export interface AuditLog {
 export interface InventoryDevice extends ListingFacts, StatisticsFacts {
   name: string;
   userUpn: string | null;
+  userPrimarySmtp: string | null;
+  userDisplayName: string | null;
   removed: boolean;
   removedAt?: string | null;
 }
 
 export interface DeviceInventory {
   get(tenantId: string, deviceGuid: string): Promise<InventoryDevice | null>;
+  getMany(tenantId: string, deviceGuids: readonly string[]): Promise<Map<string, InventoryDevice>>;
+  /** Every record, removed ones left out (bulk filters). */
+  list(tenantId: string): AsyncIterable<InventoryDevice>;
   /** After Remove-MobileDevice succeeded: the record shows removed at once (a sync would too). */
   markRemoved(tenantId: string, deviceGuid: string, at: string): Promise<void>;
 }
@@ -179,6 +184,8 @@ export interface ActionSettings {
   approvalTtlMs: number;
   /** A pending wipe with no device contact for this long ends noContact (default 14). */
   noContactAfterDays: number;
+  /** The inventory's stale rule (bulk filter `stale`). */
+  staleAfterDays: number;
 }
 
 export interface ActionDeps {

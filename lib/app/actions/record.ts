@@ -61,7 +61,7 @@ export type CallOutcome = { outcome: 'done'; call: ExchangeCall } | { outcome: '
  * clear refusal after the call may have been sent is an unknown outcome: the caller
  * records it and never sends the call again (the follow-up settles it from Exchange).
  */
-export async function exchangeCall(deps: ActionDeps, a: DeviceAction, cmdlet: string, run: () => Promise<CallReceipt>): Promise<CallOutcome> {
+export async function exchangeCall(deps: ActionDeps, a: Pick<DeviceAction, 'actionId' | 'deviceGuid'>, cmdlet: string, run: () => Promise<CallReceipt>): Promise<CallOutcome> {
   const at = iso(deps);
   let result: CallOutcome;
   try {

@@ -9,6 +9,7 @@ const zero = (): CallCounters => ({
   throttled: 0,
   failed: 0,
   dropped: 0,
+  afterExecute: 0,
   pages: 0,
   continuationPages: 0,
   unauthorized: 0,
@@ -31,6 +32,7 @@ export class CallRecorder {
     else if (e.outcome === 'unauthorized') c.unauthorized++;
     else if (e.outcome === 'forbidden') c.forbidden++;
     else if (e.outcome === 'error') c.errors++;
+    if (e.afterExecute) c.afterExecute++;
     if (o.listingPage && e.status === 200) {
       c.pages++;
       if ((e.page ?? 1) > 1) c.continuationPages++;

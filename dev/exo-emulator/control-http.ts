@@ -32,13 +32,21 @@ export function createControlHttp(control: EmulatorControl, info: () => Record<s
   const routes: Record<string, Route> = {
     seed: { method: 'POST', description: 'body {devices, mailboxes, seed?, outlookShare?, startDate?, asOf?} -> seed summary', run: (b) => control.seed(b as never) },
     addDevice: { method: 'POST', description: 'body {mailbox, deviceType, deviceId?, clientType?, ...} -> device', run: (b) => control.addDevice(b as never) },
-    removeDevice: { method: 'POST', description: 'body {id}', run: (b, q) => (control.removeDevice(id(b, q)), { removed: true }) },
-    updateDevice: { method: 'POST', description: 'body {id, patch} -> device', run: (b, q) => control.updateDevice(id(b, q), (b.patch ?? {}) as never) },
+    removeDevice: { method: 'POST', description: 'body {id}: gone for good (a removed partnership: its phone will not come back)', run: (b, q) => (control.removeDevice(id(b, q)), { removed: true }) },
+    updateDevice: { method: 'POST', description: "body {id, patch} (patch may set offline, wipeResponse 'ack'|'fail'|'silent', isRemoteWipeSupported) -> device", run: (b, q) => control.updateDevice(id(b, q), (b.patch ?? {}) as never) },
     checkIn: {
       method: 'POST',
-      description: 'body {id} or {all:true} -> {checkedIn}',
-      run: (b, q) => ({ checkedIn: control.checkIn(b.all === true ? { all: true } : id(b, q)) }),
+      description: 'body {id} or {all:true}, sameCheckIn?: the device answers a wipe in this check-in -> {checkedIn}; an id of a removed partnership re-creates it',
+      run: (b, q) => ({ checkedIn: control.checkIn(b.all === true ? { all: true } : id(b, q), { sameCheckIn: b.sameCheckIn === true }) }),
     },
+    removedDevices: { method: 'GET', description: '-> partnerships Remove-MobileDevice deleted, and what became of their phones', run: () => control.removedDevices() },
+    wipeNotifications: { method: 'GET', description: '-> wipe confirmation mails sent (NotificationEmailAddresses)', run: () => control.wipeNotifications() },
+    setVariants: {
+      method: 'POST',
+      description: "body {cancelAfterPickUp?: 'error'|'warning', releasedFromLists?: 'reevaluate'|'unknown', maxDeviceDeletesPerMonth?: n|null} (others back to defaults) -> variants",
+      run: (b) => control.setVariants(b as never),
+    },
+    variants: { method: 'GET', description: '-> the variants played where Exchange is not settled', run: () => control.variants() },
     listDevices: { method: 'GET', description: '?offset&limit -> devices', run: (_b, q) => page(control.listDevices(), q) },
     getDevice: {
       method: 'GET',

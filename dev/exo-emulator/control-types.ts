@@ -1,4 +1,5 @@
 /** The emulator's control interface (in process; the same operations over HTTP under /_emulator/...), its faults and counters. */
+import type { Variants } from './cmdlets/types';
 import type {
   DevicePatch,
   DeviceView,
@@ -10,6 +11,38 @@ import type {
   SeedOptions,
   SeedSummary,
 } from './types';
+
+export type { Variants };
+
+/** A partnership Remove-MobileDevice deleted; its phone re-creates one at its next check-in while stillConfigured. */
+export interface RemovedDeviceView {
+  guid: string;
+  identity: string;
+  deviceId: string;
+  deviceType: string;
+  mailbox: string;
+  removedAt: string;
+  /** False when the phone will not come back: it acknowledged a wipe, control.removeDevice forgot it, or its mailbox is gone. */
+  stillConfigured: boolean;
+  /** The Guid of the partnership its next check-in created, once it did. */
+  recreatedAsGuid: string | null;
+  /** The wipe status the partnership had when it was removed (a pending wipe is thrown away with it). */
+  statusAtRemoval: string;
+}
+
+/** A wipe confirmation mail (NotificationEmailAddresses), sent when the device acknowledges the wipe. */
+export interface WipeNotificationView {
+  at: string;
+  to: string[];
+  deviceGuid: string;
+  identity: string;
+  kind: 'full' | 'accountOnly';
+}
+
+export interface CheckInOptions {
+  /** The device answers a wipe in the same check-in that delivers it (default: at its next check-in). */
+  sameCheckIn?: boolean;
+}
 
 export interface FaultSettings {
   /** Every k-th matching call is throttled. */
@@ -24,12 +57,20 @@ export interface FaultSettings {
   throttleStatus?: number;
   /** Every k-th matching call fails. */
   failEveryK?: number;
-  /** Default 503. */
+  /** Default 503 (failAfterExecuteEveryK: 504). */
   failStatus?: 400 | 500 | 503 | 504;
   /** A .NET exception type for the failure's Exchange envelope, e.g. Microsoft.Exchange.Data.Directory.DCOverloadedException. */
   failExceptionType?: string;
-  /** Every k-th matching call has its socket destroyed without an answer. */
+  /** Every k-th matching call has its socket destroyed without an answer, before the cmdlet runs (nothing changes). */
   dropEveryK?: number;
+  /**
+   * Every k-th matching call runs (its change is applied), then its socket is destroyed
+   * without an answer: "connection dropped after the call was executed", for the
+   * client's outcome-unknown path. Counted in `dropped` and `afterExecute`.
+   */
+  dropAfterExecuteEveryK?: number;
+  /** Every k-th matching call runs (its change is applied), then answers failStatus (default 504) / failExceptionType instead of its result. */
+  failAfterExecuteEveryK?: number;
   /** Added before every matching call is answered. */
   latencyMs?: number;
   /** Sets the tenant concurrency limit too (see setTenantConcurrencyLimit); clearFaults restores the start option. */
@@ -52,6 +93,8 @@ export interface CallCounters {
   throttled: number;
   failed: number;
   dropped: number;
+  /** Calls that ran but whose answer an after-execute fault replaced (dropped or failed). */
+  afterExecute: number;
   /** 200 answers of listing cmdlets (first pages and continuation pages). */
   pages: number;
   /** Of those, the pages fetched through a nextLink. */
@@ -80,6 +123,8 @@ export interface CallLogEntry {
   page: number | null;
   exceptionType: string | null;
   durationMs: number;
+  /** True when the cmdlet ran (its change applied) and an after-execute fault replaced its answer. */
+  afterExecute?: boolean;
 }
 
 /** How a Set-/New-/Remove-/Clear- cmdlet answers: 200 with empty value (default), 204, or 200 with an empty body. */
@@ -89,16 +134,30 @@ export interface EmulatorControl {
   /** Replaces the organisation with a deterministic one. */
   seed(o: SeedOptions): SeedSummary;
   addDevice(d: NewDeviceInput): DeviceView;
-  /** By Guid, Identity or (unique) DeviceId; throws when unknown. */
+  /**
+   * The device is gone for good (by Guid, Identity or unique DeviceId; throws when unknown).
+   * Given a partnership Remove-MobileDevice deleted (old Guid or DeviceId), its phone stops
+   * being configured: it will not re-create the partnership.
+   */
   removeDevice(id: string): void;
   /** Bumps WhenChanged. */
   updateDevice(id: string, patch: DevicePatch): DeviceView;
   /**
    * The device(s) connect: sync times move (EAS only; Outlook mobile keeps null), the
-   * access state is re-evaluated, a pending wipe is sent, a sent wipe is acknowledged.
-   * Returns how many devices checked in.
+   * access state is re-evaluated, a pending wipe is sent, a sent wipe is answered as the
+   * device's wipeResponse says (at the next check-in, or this one with sameCheckIn).
+   * Offline devices do not connect. A partnership Remove-MobileDevice deleted (named by
+   * its old Guid or DeviceId, or with all) is re-created with a new Guid. Returns how
+   * many devices connected.
    */
-  checkIn(target: string | { all: true }): number;
+  checkIn(target: string | { all: true }, o?: CheckInOptions): number;
+  /** Partnerships Remove-MobileDevice deleted, oldest first, and what became of their phones. */
+  removedDevices(): RemovedDeviceView[];
+  /** The wipe confirmation mails sent (last 1000), oldest first. */
+  wipeNotifications(): WipeNotificationView[];
+  /** Sets the variants (every one not given goes back to its default); returns them. */
+  setVariants(v: Partial<Variants>): Variants;
+  variants(): Variants;
   listDevices(): DeviceView[];
   getDevice(id: string): DeviceView | undefined;
   addMailbox(m: NewMailboxInput): MailboxView;
@@ -123,7 +182,7 @@ export interface EmulatorControl {
   setTenantConcurrencyLimit(limit: number | null, o?: { retryAfterSeconds?: number | null }): void;
   listMailboxes(): MailboxView[];
   getMailbox(id: string): MailboxView | undefined;
-  /** Runs a cmdlet as an administrator would by hand (no auth, faults or paging); throws EmulatedCmdletError. */
+  /** Runs a cmdlet as an administrator would by hand (no auth, faults or paging; confirmation prompts are answered, so no Confirm is needed); throws EmulatedCmdletError. */
   invoke(cmdletName: string, parameters?: Record<string, unknown>): Record<string, unknown>[];
   setFaults(f: FaultSettings): void;
   clearFaults(): void;

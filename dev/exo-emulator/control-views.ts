@@ -1,7 +1,8 @@
 /** What the control interface shows of the organisation's objects: camelCase views with ISO times. */
 import type { EmulatorCore } from './core';
 import { type Device, type Group, groupKind, type Mailbox } from './store/model';
-import type { DeviceView, GroupView, MailboxView } from './types';
+import type { RemovedPartnership, WipeNotice } from './store/org';
+import type { DeviceView, GroupView, MailboxView, RemovedDeviceView, WipeNotificationView } from './types';
 
 export { GROUP_KINDS } from './store/model';
 import { isoOrNull } from './values';
@@ -44,7 +45,34 @@ export function deviceView(core: EmulatorCore, d: Device): DeviceView {
     accountOnlyDeviceWipeSentTime: isoOrNull(d.accountOnlyWipe.sentTime),
     accountOnlyDeviceWipeAckTime: isoOrNull(d.accountOnlyWipe.ackTime),
     lastDeviceWipeRequestor: d.wipeKind === 'accountOnly' ? d.lastAccountOnlyDeviceWipeRequestor : d.lastDeviceWipeRequestor,
+    lastFullDeviceWipeRequestor: d.lastDeviceWipeRequestor,
+    lastAccountOnlyDeviceWipeRequestor: d.lastAccountOnlyDeviceWipeRequestor,
+    isRemoteWipeSupported: d.isRemoteWipeSupported,
+    activeSyncVersion: d.activeSyncVersion,
+    wipeNotificationAddresses: [...d.wipeNotificationAddresses],
+    offline: d.offline,
+    wipeResponse: d.wipeResponse,
+    lastWipeFailureTime: isoOrNull(d.lastWipeFailureTime),
   };
+}
+
+export function removedDeviceView(core: EmulatorCore, r: RemovedPartnership): RemovedDeviceView {
+  const d = r.device;
+  return {
+    guid: d.guid,
+    identity: core.org.deviceIdentity(d),
+    deviceId: d.deviceId,
+    deviceType: d.deviceType,
+    mailbox: d.mailbox.upn,
+    removedAt: new Date(r.removedAt).toISOString(),
+    stillConfigured: r.stillConfigured && core.org.findMailbox(d.mailbox.guid) === d.mailbox,
+    recreatedAsGuid: r.recreatedAs?.guid ?? null,
+    statusAtRemoval: core.org.status(d),
+  };
+}
+
+export function notificationView(core: EmulatorCore, n: WipeNotice): WipeNotificationView {
+  return { at: new Date(n.at).toISOString(), to: [...n.to], deviceGuid: n.device.guid, identity: core.org.deviceIdentity(n.device), kind: n.kind };
 }
 
 export function mailboxView(m: Mailbox): MailboxView {

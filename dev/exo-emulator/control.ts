@@ -6,18 +6,26 @@
  */
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { Caller } from './auth';
+import { actionControl } from './control-actions';
 import { deviceView, GROUP_KINDS, groupView, mailboxView } from './control-views';
 import type { DenyStyle, EmulatorCore } from './core';
 import { cmdletErrors } from './exchange-errors';
 import { runCmdlet } from './invoke';
 import { readPage } from './paging';
-import type { AccessState, Device, Group } from './store/model';
+import type { AccessState, Device, Group, WipeResponse } from './store/model';
 import { charsFrom, mulberry32 } from './store/prng';
 import { seedOrganisation } from './store/seed';
 import type { DevicePatch, EmptyAnswerStyle, EmulatorControl, FaultSettings, NewDeviceInput, NewGroupInput, NewMailboxInput, SeedOptions } from './types';
 import type { WireObject } from './wire';
 
 export { deviceView, mailboxView } from './control-views';
+
+const WIPE_RESPONSES: readonly WipeResponse[] = ['ack', 'fail', 'silent'];
+const wipeResponse = (v: unknown): WipeResponse | undefined => {
+  if (v === undefined) return undefined;
+  if (!WIPE_RESPONSES.includes(v as WipeResponse)) throw ValidationError.of('wipeResponse', "'ack', 'fail' or 'silent'");
+  return v as WipeResponse;
+};
 
 const ACCESS_STATES: readonly AccessState[] = ['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery', 'Unknown'];
 const EMPTY_STYLES: readonly EmptyAnswerStyle[] = ['value', 'noContent', 'emptyBody'];
@@ -59,6 +67,8 @@ export function createControl(core: EmulatorCore): EmulatorControl {
   let generatedIds = 0;
 
   return {
+    ...actionControl(core, device),
+
     seed(o: SeedOptions) {
       const { org, summary } = seedOrganisation(o, { domain: core.domain, vanityDomain: core.vanityDomains[0], now: core.now() });
       core.replaceOrg(org);
@@ -93,6 +103,9 @@ export function createControl(core: EmulatorCore): EmulatorControl {
         isCompliant: input.isCompliant,
         access: input.accessState ? { state: input.accessState, reason: input.accessStateReason ?? 'Individual', rule: null } : undefined,
         isRemoteWipeSupported: input.isRemoteWipeSupported,
+        activeSyncVersion: input.activeSyncVersion,
+        offline: input.offline,
+        wipeResponse: wipeResponse(input.wipeResponse),
         firstSyncTime: firstSync,
         whenCreated: now,
         lastSuccessSync: lastSuccess,
@@ -102,10 +115,6 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       return deviceView(core, d);
     },
 
-    removeDevice(id: string) {
-      core.org.removeDevice(device(id));
-    },
-
     updateDevice(id: string, patch: DevicePatch) {
       const d = device(id);
       const p = patch ?? {};
@@ -113,21 +122,12 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       const strings = ['deviceModel', 'deviceOs', 'deviceOsLanguage', 'deviceUserAgent', 'deviceTelephoneNumber', 'deviceImei', 'deviceMobileOperator', 'friendlyName', 'accessStateReason', 'accessControlRule'] as const;
       for (const k of strings) if (p[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = p[k];
       if (p.accessState !== undefined) d.accessState = p.accessState;
-      for (const k of ['isManaged', 'isCompliant', 'isDisabled'] as const) if (p[k] !== undefined) d[k] = Boolean(p[k]);
+      for (const k of ['isManaged', 'isCompliant', 'isDisabled', 'offline', 'isRemoteWipeSupported'] as const) if (p[k] !== undefined) d[k] = Boolean(p[k]);
+      if (p.wipeResponse !== undefined) d.wipeResponse = wipeResponse(p.wipeResponse)!;
       if (p.lastSuccessSync !== undefined) d.lastSuccessSync = time('lastSuccessSync', p.lastSuccessSync);
       if (p.lastSyncAttemptTime !== undefined) d.lastSyncAttemptTime = time('lastSyncAttemptTime', p.lastSyncAttemptTime);
       d.whenChanged = core.now();
       return deviceView(core, d);
-    },
-
-    checkIn(target: string | { all: true }) {
-      const now = core.now();
-      if (typeof target === 'object' && target?.all === true) {
-        for (const d of core.org.devices) core.org.checkIn(d, now);
-        return core.org.devices.size;
-      }
-      core.org.checkIn(device(target as string), now);
-      return 1;
     },
 
     listDevices: () => core.org.devices.view().map((d) => deviceView(core, d)),
@@ -199,7 +199,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
     invoke(cmdletName: string, parameters: Record<string, unknown> = {}): WireObject[] {
       const def = core.registry.get(String(cmdletName).toLowerCase());
       if (!def) throw cmdletErrors.invalidOperation(`The term '${cmdletName}' is not recognized as the name of a cmdlet.`);
-      const output = runCmdlet(core, def, parameters, ADMINISTRATOR);
+      const output = runCmdlet(core, def, parameters, ADMINISTRATOR, { interactive: true });
       if (output.kind === 'none') return [];
       if (output.kind === 'objects') return output.objects;
       return readPage(output.listing, { afterSeq: 0, emitted: 0 }, Infinity, output.resultSize).objects;

@@ -2,6 +2,7 @@
 import type { Logger } from '../../lib/log';
 import { CallRecorder } from './calls';
 import { cmdletRegistry } from './cmdlets';
+import { DEFAULT_VARIANTS, type Variants } from './cmdlets/types';
 import { Budget, FaultInjector } from './faults';
 import { PageTokens } from './paging';
 import { Org } from './store/org';
@@ -35,6 +36,8 @@ export class EmulatorCore {
   /** Cmdlet calls being run now, for the tenant concurrency limit. */
   cmdletsInFlight = 0;
   readonly tenantConcurrency: { limit: number | null; retryAfterSeconds: number | null };
+  /** Where Exchange's behaviour is not settled, the variant played (control: setVariants). */
+  variants: Variants = { ...DEFAULT_VARIANTS };
   /** Lower-cased cmdlet name -> functions to run once before its next call (control.onNextCall). */
   private readonly nextCallHooks = new Map<string, (() => void | Promise<void>)[]>();
   /** http://127.0.0.1:<port>, known once listening. */

@@ -108,5 +108,50 @@ export const cmdletErrors = {
   alreadyExists: (dn: string) =>
     new EmulatedCmdletError('Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException', `Active Directory operation failed on ${EXCHANGE_SERVER}. The object '${dn}' already exists.`),
   invalidOperation: (text: string) => new EmulatedCmdletError('System.InvalidOperationException', text),
+  /**
+   * A cmdlet with a built-in pause (ConfirmImpact High: Clear-MobileDevice,
+   * Remove-MobileDevice) called without `Confirm: false`. Over REST nobody can answer the
+   * prompt; the text is PowerShell's own for a prompt in a host without user interaction
+   * (System.Management.Automation.Host.HostException). Choice: that Exchange Online answers
+   * so is not confirmed (see cmdlets/device-actions.ts).
+   */
+  confirmationRequired: (prompt: string) =>
+    new EmulatedCmdletError(
+      'System.Management.Automation.Host.HostException',
+      `A command that prompts the user failed because the host program or the command type does not support user interaction. The host was attempting to request confirmation with the following message: ${prompt}`,
+    ),
+  /** Exchange 2013's SetCASMailbox: both lists changed in one call and a DeviceId is in both. Wording: choice. */
+  deviceIdInBothLists: (deviceId: string) =>
+    new EmulatedCmdletError(
+      'Microsoft.Exchange.Management.AirSync.ErrorDeviceIdInBothLists',
+      `The device ID '${deviceId}' can't be in both ActiveSyncAllowedDeviceIDs and ActiveSyncBlockedDeviceIDs.`,
+    ),
+  /**
+   * A multivalued parameter given a JSON object without `"@odata.type":"#Exchange.GenericHashTable"`:
+   * the server cannot bind it as a hash table (reference). Type and wording: choice
+   * (PowerShell's conversion failure for an untyped object).
+   */
+  hashTableNotBound: (param: string, typeName: string) =>
+    binding(
+      PARAMETER_BINDING,
+      `Cannot bind parameter '${param}'. Cannot convert the "System.Collections.Generic.Dictionary\`2[System.String,System.Object]" value of type "System.Collections.Generic.Dictionary\`2[[System.String],[System.Object]]" to type "${typeName}".`,
+    ),
+  /**
+   * Account-only wipe of an ActiveSync client older than 16.1: "If the client doesn't
+   * support v16.1, the wipe will fail and an error will be given" (Microsoft's remote wipe
+   * article, as quoted in github.com/MicrosoftDocs/OfficeDocs-Exchange/issues/1470). That the
+   * cmdlet refuses (rather than the device), the type and the wording: choice.
+   */
+  accountOnlyNotSupported: (identity: string, version: string) =>
+    new EmulatedCmdletError(
+      'System.InvalidOperationException',
+      `The mobile device '${identity}' uses Exchange ActiveSync ${version} and doesn't support an account-only remote wipe, which requires Exchange ActiveSync 16.1 or later.`,
+    ),
+  /** Exchange 2013's RemoveMobileDevice: EasMaxDeviceDeletesPerMonth reached for the mailbox (LocalizedException). Wording: choice. */
+  maxDeviceDeletes: (deleted: number, max: number) =>
+    new EmulatedCmdletError(
+      'Microsoft.Exchange.Data.Common.LocalizedException',
+      `You have deleted ${deleted} mobile device partnerships of this mailbox this month, the maximum the throttling policy (EasMaxDeviceDeletesPerMonth) allows is ${max}. Try again next month.`,
+    ),
   dataValidation: (text: string) => new EmulatedCmdletError('Microsoft.Exchange.Data.DataValidationException', text),
 };

@@ -4,16 +4,25 @@
  * exception types), dropped connections, latency, and the request budget Exchange
  * reports in Rate-Limit-* headers. Faults are decided before the cmdlet runs, so a
  * throttled or dropped page does not consume its nextLink: the client may retry it.
+ * Two faults act after the cmdlet ran instead (dropAfterExecuteEveryK,
+ * failAfterExecuteEveryK): its change is applied, the client gets no answer or a 5xx, so
+ * it cannot know the outcome. Latency is spent before the cmdlet runs, and the cmdlet
+ * still runs when the client gave up waiting meanwhile (the server cannot tell).
  * Wall-clock time is used here (not the emulator's data clock) because clients wait on
  * Retry-After in real time.
  */
 import { ValidationError } from '../../lib/errors';
+import { EXCHANGE_SERVER } from './exchange-errors';
 import type { FaultSettings } from './types';
+import { exchangeErrorReply, jsonReply, type Reply } from './wire';
 
 export const CONCURRENCY_TEXT = 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again.';
 
+/** What happens after the cmdlet ran (its change applied): the socket is destroyed, or a failure status answers. */
+export type AfterExecute = { kind: 'drop' } | { kind: 'fail'; status: number; exceptionType: string | null };
+
 export type FaultDecision =
-  | { kind: 'none'; latencyMs: number }
+  | { kind: 'none'; latencyMs: number; after?: AfterExecute }
   | { kind: 'drop'; latencyMs: number }
   | { kind: 'throttle'; latencyMs: number; status: number; retryAfterSeconds: number | null; concurrencyText: boolean }
   | { kind: 'fail'; latencyMs: number; status: number; exceptionType: string | null };
@@ -31,6 +40,8 @@ export function validateFaults(f: FaultSettings): void {
   positiveInt('throttleEveryK', f.throttleEveryK);
   positiveInt('failEveryK', f.failEveryK);
   positiveInt('dropEveryK', f.dropEveryK);
+  positiveInt('dropAfterExecuteEveryK', f.dropAfterExecuteEveryK);
+  positiveInt('failAfterExecuteEveryK', f.failAfterExecuteEveryK);
   nonNegative('failAfterCalls', f.failAfterCalls);
   nonNegative('throttleForMs', f.throttleForMs);
   nonNegative('latencyMs', f.latencyMs);
@@ -86,6 +97,10 @@ export class FaultInjector {
       return { kind: 'throttle', latencyMs, status: throttleStatus, retryAfterSeconds: s.retryAfterSeconds === undefined ? 1 : s.retryAfterSeconds, concurrencyText };
     }
     if (s.failEveryK && n % s.failEveryK === 0) return fail();
+    if (s.dropAfterExecuteEveryK && n % s.dropAfterExecuteEveryK === 0) return { kind: 'none', latencyMs, after: { kind: 'drop' } };
+    if (s.failAfterExecuteEveryK && n % s.failAfterExecuteEveryK === 0) {
+      return { kind: 'none', latencyMs, after: { kind: 'fail', status: s.failStatus ?? 504, exceptionType: s.failExceptionType ?? null } };
+    }
     return { kind: 'none', latencyMs };
   }
 }
@@ -124,4 +139,32 @@ export class Budget {
     this.used++;
     return { limit: this.limit, remaining: this.limit - this.used, resetAt, exhausted: false };
   }
+}
+
+export const CONCURRENCY_REPLY_TYPE = 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException';
+
+/** The answer to a throttle or failure decision. */
+export function faultReply(decision: { kind: 'throttle'; status: number; retryAfterSeconds: number | null; concurrencyText: boolean } | { kind: 'fail'; status: number; exceptionType: string | null }): Reply {
+  if (decision.kind === 'throttle') {
+    const headers: Record<string, string> = decision.retryAfterSeconds === null ? {} : { 'Retry-After': String(decision.retryAfterSeconds) };
+    const reply = decision.concurrencyText
+      ? exchangeErrorReply(decision.status, CONCURRENCY_REPLY_TYPE, CONCURRENCY_TEXT, { message: CONCURRENCY_TEXT, headers })
+      : exchangeErrorReply(decision.status, CONCURRENCY_REPLY_TYPE, 'Too many requests. The application has exceeded its request budget; retry after the time given in Retry-After.', {
+          code: 'TooManyRequests',
+          headers,
+        });
+    reply.meta = { ...reply.meta, outcome: 'throttled' };
+    return reply;
+  }
+  let reply: Reply;
+  if (decision.exceptionType) {
+    const short = decision.exceptionType.split('.').pop();
+    reply = exchangeErrorReply(decision.status, decision.exceptionType, `${short}: a transient failure occurred on ${EXCHANGE_SERVER}. Please try again later.`);
+  } else {
+    const text =
+      decision.status === 503 ? 'The service is currently unavailable. Please try again later.' : decision.status === 504 ? 'The gateway timed out waiting for the backend.' : 'An internal server error occurred. The operation failed.';
+    reply = jsonReply(decision.status, { error: { code: decision.status === 503 ? 'ServiceUnavailable' : decision.status === 504 ? 'GatewayTimeout' : 'InternalServerError', message: text } });
+  }
+  reply.meta = { ...reply.meta, outcome: 'failed' };
+  return reply;
 }

@@ -9,8 +9,8 @@ import type { Caller } from './auth';
 import type { CmdletDef, CmdletOutput } from './cmdlets';
 import { bindParameters } from './cmdlets/params';
 import type { EmulatorCore } from './core';
-import { EmulatedCmdletError, EXCHANGE_SERVER } from './exchange-errors';
-import { CONCURRENCY_TEXT, type BudgetState, type FaultDecision } from './faults';
+import { EmulatedCmdletError } from './exchange-errors';
+import { type AfterExecute, type BudgetState, faultReply } from './faults';
 import { canonicalJson, type Cursor, MAX_PAGE_SIZE, PAGING_EXPIRED_TEXT, readPage, requestedPageSize, TRUNCATED_WARNING } from './paging';
 import type { CallLogEntry } from './types';
 import { exchangeErrorReply, forbiddenReply, jsonReply, notAllowedReply, type Reply, successBody, type WireObject } from './wire';
@@ -61,35 +61,10 @@ export function commonHeaders(core: EmulatorCore, reply: Reply, requestId: strin
   return reply;
 }
 
-function faultReply(decision: Exclude<FaultDecision, { kind: 'none' } | { kind: 'drop' }>): Reply {
-  if (decision.kind === 'throttle') {
-    const headers: Record<string, string> = decision.retryAfterSeconds === null ? {} : { 'Retry-After': String(decision.retryAfterSeconds) };
-    const reply = decision.concurrencyText
-      ? exchangeErrorReply(decision.status, 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException', CONCURRENCY_TEXT, { message: CONCURRENCY_TEXT, headers })
-      : exchangeErrorReply(decision.status, 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException', 'Too many requests. The application has exceeded its request budget; retry after the time given in Retry-After.', {
-          code: 'TooManyRequests',
-          headers,
-        });
-    reply.meta = { ...reply.meta, outcome: 'throttled' };
-    return reply;
-  }
-  let reply: Reply;
-  if (decision.exceptionType) {
-    const short = decision.exceptionType.split('.').pop();
-    reply = exchangeErrorReply(decision.status, decision.exceptionType, `${short}: a transient failure occurred on ${EXCHANGE_SERVER}. Please try again later.`);
-  } else {
-    const text =
-      decision.status === 503 ? 'The service is currently unavailable. Please try again later.' : decision.status === 504 ? 'The gateway timed out waiting for the backend.' : 'An internal server error occurred. The operation failed.';
-    reply = jsonReply(decision.status, { error: { code: decision.status === 503 ? 'ServiceUnavailable' : decision.status === 504 ? 'GatewayTimeout' : 'InternalServerError', message: text } });
-  }
-  reply.meta = { ...reply.meta, outcome: 'failed' };
-  return reply;
-}
-
 /** Runs a cmdlet without HTTP concerns (also used by control.invoke). */
-export function runCmdlet(core: EmulatorCore, def: CmdletDef, parameters: unknown, caller: Caller): CmdletOutput {
+export function runCmdlet(core: EmulatorCore, def: CmdletDef, parameters: unknown, caller: Caller, o: { interactive?: boolean } = {}): CmdletOutput {
   const args = bindParameters(def.params, def.mandatory ?? [], withoutEmptyIdentity(def, parameters));
-  return def.run(args, { org: core.org, now: core.now(), caller, denied: core.denied, registry: core.registry });
+  return def.run(args, { org: core.org, now: core.now(), caller, denied: core.denied, registry: core.registry, interactive: o.interactive ?? false, variants: core.variants });
 }
 
 /**
@@ -154,6 +129,7 @@ export async function invokeCmdlet(core: EmulatorCore, caller: Caller, req: Invo
         page: reply.meta?.page ?? null,
         exceptionType: reply.meta?.exceptionType ?? null,
         durationMs: Date.now() - started,
+        ...(reply.meta?.afterExecute ? { afterExecute: true } : {}),
       },
       flags,
     );
@@ -185,7 +161,7 @@ async function admitted(call: Call): Promise<Reply> {
   const budget = core.budget.consume();
   if (budget.exhausted) {
     const seconds = Math.max(1, Math.ceil((budget.resetAt - Date.now()) / 1000));
-    return finish(faultReply({ kind: 'throttle', latencyMs: 0, status: 429, retryAfterSeconds: seconds, concurrencyText: false }), budget);
+    return finish(faultReply({ kind: 'throttle', status: 429, retryAfterSeconds: seconds, concurrencyText: false }), budget);
   }
   if (!input) {
     return finish(exchangeErrorReply(400, 'System.ArgumentException', 'The request body must be {"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.'), budget);
@@ -222,24 +198,38 @@ async function admitted(call: Call): Promise<Reply> {
 
   const hook = core.takeNextCallHook(def.name);
   if (hook) await hook();
+  const reply = execute(call, def, input, position, bodyKey);
+  const after = decision.kind === 'none' ? decision.after : undefined;
+  return finish(after ? afterExecuteReply(after) : reply, budget);
+}
 
+/** The cmdlet ran (its change is applied); the answer is lost (socket destroyed) or replaced by a failure. */
+function afterExecuteReply(after: AfterExecute): Reply {
+  const reply: Reply = after.kind === 'drop' ? { status: 0, headers: {}, body: null, drop: true, meta: { outcome: 'dropped' } } : faultReply(after);
+  reply.meta = { ...reply.meta, afterExecute: true };
+  return reply;
+}
+
+/** Runs the cmdlet and shapes its answer: the envelope, or one page of a listing with its nextLink. */
+function execute(call: Call, def: CmdletDef, input: CmdletInput, position: PagePosition, bodyKey: string): Reply {
+  const { core, req } = call;
   let output: CmdletOutput;
   try {
     output = runCmdlet(core, def, input.parameters, call.caller);
   } catch (e) {
-    if (e instanceof EmulatedCmdletError) return finish(exchangeErrorReply(400, e.exceptionType, e.message, e.shape), budget);
+    if (e instanceof EmulatedCmdletError) return exchangeErrorReply(400, e.exceptionType, e.message, e.shape);
     core.log.error('exo-emulator cmdlet crashed', { cmdlet: def.name, error: String(e) });
-    return finish(exchangeErrorReply(500, 'System.Exception', `The emulator failed to run ${def.name}: ${String(e)}`), budget);
+    return exchangeErrorReply(500, 'System.Exception', `The emulator failed to run ${def.name}: ${String(e)}`);
   }
 
   const context = `${core.baseUrl}/adminapi/beta/${req.tenant}/$metadata#Collection(Exchange.GenericHashTable)`;
   if (output.kind === 'none') {
     const style = core.emptyAnswers.get(def.name.toLowerCase()) ?? 'value';
-    if (style === 'noContent') return finish({ status: 204, headers: {}, body: null }, budget);
-    if (style === 'emptyBody') return finish({ status: 200, headers: {}, body: Buffer.alloc(0) }, budget);
-    return finish(jsonReply(200, successBody(context, [], [])), budget);
+    if (style === 'noContent') return { status: 204, headers: {}, body: null };
+    if (style === 'emptyBody') return { status: 200, headers: {}, body: Buffer.alloc(0) };
+    return jsonReply(200, successBody(context, [], output.warnings ?? []));
   }
-  if (output.kind === 'objects') return finish(jsonReply(200, successBody(context, output.objects, output.warnings ?? [])), budget);
+  if (output.kind === 'objects') return jsonReply(200, successBody(context, output.objects, output.warnings ?? []));
 
   call.flags.listingPage = true;
   const pageSize = Math.min(call.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
@@ -263,5 +253,5 @@ async function admitted(call: Call): Promise<Reply> {
   const headers: Record<string, string> = call.maxPageSize === null ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSize}` };
   const reply = jsonReply(200, successBody(context, result.objects as WireObject[], warnings, nextLink), headers);
   reply.meta = { listingId, page: position.page };
-  return finish(reply, budget);
+  return reply;
 }

@@ -162,8 +162,23 @@ export interface DeviceView {
   accountOnlyDeviceWipeRequestTime: string | null;
   accountOnlyDeviceWipeSentTime: string | null;
   accountOnlyDeviceWipeAckTime: string | null;
+  /** The requestor of the current wipe (either kind); the two fields below keep each kind's. */
   lastDeviceWipeRequestor: string | null;
+  lastFullDeviceWipeRequestor: string | null;
+  lastAccountOnlyDeviceWipeRequestor: string | null;
+  isRemoteWipeSupported: boolean;
+  activeSyncVersion: string | null;
+  /** The resolved addresses the wipe confirmation goes to. */
+  wipeNotificationAddresses: string[];
+  /** Control only: the device never connects (checkIn skips it). */
+  offline: boolean;
+  /** Control only: how it answers a wipe it took: 'ack' (default), 'fail' (reports failure; stays pending), 'silent' (never answers). */
+  wipeResponse: WipeResponse;
+  /** Control only: when it last reported a failed wipe. */
+  lastWipeFailureTime: string | null;
 }
+
+export type WipeResponse = 'ack' | 'fail' | 'silent';
 
 export interface NewDeviceInput {
   /** Any mailbox identity: UPN, SMTP address, alias, Name, GUID or ExternalDirectoryObjectId. */
@@ -191,6 +206,10 @@ export interface NewDeviceInput {
   lastSuccessSync?: string | null;
   /** Default true; false makes a wipe request end as Status DeviceBlocked. */
   isRemoteWipeSupported?: boolean;
+  /** Default '16.1' for EAS, null for Outlook mobile; below 16.1 an account-only wipe is refused. */
+  activeSyncVersion?: string | null;
+  offline?: boolean;
+  wipeResponse?: WipeResponse;
 }
 
 export type DevicePatch = Partial<
@@ -212,6 +231,9 @@ export type DevicePatch = Partial<
     | 'isDisabled'
     | 'lastSuccessSync'
     | 'lastSyncAttemptTime'
+    | 'offline'
+    | 'wipeResponse'
+    | 'isRemoteWipeSupported'
   >
 >;
 

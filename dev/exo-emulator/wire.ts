@@ -13,7 +13,7 @@ export interface Reply {
   /** Destroy the socket instead of answering. */
   drop?: boolean;
   /** For the call log; never sent. */
-  meta?: { outcome?: 'ok' | 'throttled' | 'failed' | 'dropped' | 'error' | 'forbidden' | 'unauthorized'; exceptionType?: string | null; listingId?: string | null; page?: number | null };
+  meta?: { outcome?: 'ok' | 'throttled' | 'failed' | 'dropped' | 'error' | 'forbidden' | 'unauthorized'; exceptionType?: string | null; listingId?: string | null; page?: number | null; afterExecute?: boolean };
 }
 
 export const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';

@@ -1,5 +1,5 @@
 /**
- * Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice, Clear-MobileDevice.
+ * Get-MobileDevice and Get-MobileDeviceStatistics (Remove- and Clear-MobileDevice: device-actions.ts).
  *
  * Statistics of a mailbox that went away (reference): `-Mailbox` naming no recipient, or
  * an `-Identity` whose owner part names none, answer RecipientNotFoundException; a
@@ -15,7 +15,7 @@ import { Org } from '../store/org';
 import { compileFilter } from './opath';
 import { type Args, type ParamKind } from './params';
 import { deviceFilterProperties, mobileDeviceObject, mobileDeviceStatisticsObject } from './projections';
-import { type CmdletContext, type CmdletDef, confirmParam, identityParam, ignoredParam, none, objects, resultSizeParam } from './types';
+import { type CmdletContext, type CmdletDef, identityParam, ignoredParam, objects, resultSizeParam } from './types';
 
 const SMTP = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const smtpAddressItem = (value: string, param: string) => {
@@ -39,7 +39,7 @@ function clientTypeFilter(args: Args): ((d: Device) => boolean) | undefined {
   return wanted.size === 0 ? undefined : (d) => wanted.has(d.clientType);
 }
 
-function deviceByIdentity(ctx: CmdletContext, identity: string, o: { internalServerError?: boolean; recipientErrors?: boolean } = {}): Device {
+export function deviceByIdentity(ctx: CmdletContext, identity: string, o: { internalServerError?: boolean; recipientErrors?: boolean } = {}): Device {
   const d = ctx.org.findDevice(identity);
   if (d) return d;
   const owner = Org.splitDeviceIdentity(identity)?.owner;
@@ -55,7 +55,7 @@ function mailboxOf(ctx: CmdletContext, id: string): Mailbox {
   return r;
 }
 
-const ACTION_LOOKUP = { internalServerError: true };
+export const ACTION_LOOKUP = { internalServerError: true };
 
 const getMobileDevice: CmdletDef = {
   name: 'Get-MobileDevice',
@@ -124,44 +124,4 @@ const getMobileDeviceStatistics: CmdletDef = {
   },
 };
 
-const removeMobileDevice: CmdletDef = {
-  name: 'Remove-MobileDevice',
-  role: 'Mail Recipients',
-  params: { Identity: identityParam, Confirm: confirmParam, DomainController: ignoredParam },
-  mandatory: ['Identity'],
-  run(args, ctx) {
-    ctx.org.removeDevice(deviceByIdentity(ctx, args.string('Identity')!, ACTION_LOOKUP));
-    return none;
-  },
-};
-
-const clearMobileDevice: CmdletDef = {
-  name: 'Clear-MobileDevice',
-  role: 'Mail Recipients',
-  params: {
-    Identity: identityParam,
-    AccountOnly: { kind: 'switch' },
-    Cancel: { kind: 'switch' },
-    NotificationEmailAddresses: { kind: 'multiValue', item: smtpAddressItem },
-    Confirm: confirmParam,
-    DomainController: ignoredParam,
-  },
-  mandatory: ['Identity'],
-  run(args, ctx) {
-    const identity = args.string('Identity')!;
-    const device = deviceByIdentity(ctx, identity, ACTION_LOOKUP);
-    if (args.bool('Cancel')) {
-      ctx.org.cancelWipe(device, ctx.now, identity);
-      return none;
-    }
-    ctx.org.requestWipe(device, {
-      accountOnly: args.bool('AccountOnly') ?? false,
-      requestor: ctx.caller.displayName,
-      notify: args.multi('NotificationEmailAddresses')?.replace ?? args.multi('NotificationEmailAddresses')?.add ?? [],
-      now: ctx.now,
-    });
-    return none;
-  },
-};
-
-export const mobileDeviceCmdlets: CmdletDef[] = [getMobileDevice, getMobileDeviceStatistics, removeMobileDevice, clearMobileDevice];
+export const mobileDeviceCmdlets: CmdletDef[] = [getMobileDevice, getMobileDeviceStatistics];

@@ -26,6 +26,9 @@ export interface MultiValue {
   remove: string[];
 }
 
+const GENERIC_HASH_TABLE = '#Exchange.GenericHashTable';
+const MULTI_VALUED_STRINGS = 'Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]';
+
 /** Parameters every cmdlet accepts through PowerShell's common-parameter mechanism. */
 const COMMON_PARAMETERS = ['ErrorAction', 'WarningAction', 'InformationAction', 'Verbose', 'Debug', 'ErrorVariable', 'WarningVariable', 'OutVariable', 'OutBuffer'];
 
@@ -212,13 +215,16 @@ function convert(param: string, spec: ParamKind, v: unknown): unknown {
       if (v === null) return { replace: [], add: [], remove: [] } satisfies MultiValue;
       if (typeof v === 'object' && !Array.isArray(v)) {
         const table = v as Record<string, unknown>;
+        // Reference: without "@odata.type":"#Exchange.GenericHashTable" the server cannot bind the
+        // hash table. Earlier emulator versions accepted a bare {add, remove}; that was wrong.
+        if (table['@odata.type'] !== GENERIC_HASH_TABLE) throw cmdletErrors.hashTableNotBound(param, MULTI_VALUED_STRINGS);
         const part = (name: string) => {
           const key = Object.keys(table).find((k) => k.toLowerCase() === name);
           return key === undefined || table[key] === null ? [] : toStringList(param, table[key], item);
         };
         const unknown = Object.keys(table).filter((k) => !k.includes('@') && !['add', 'remove'].includes(k.toLowerCase()));
         if (unknown.length > 0) {
-          throw cmdletErrors.conversion(param, v, 'Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]', `Unsupported hash table key '${unknown[0]}'; use Add or Remove.`);
+          throw cmdletErrors.conversion(param, v, MULTI_VALUED_STRINGS, `Unsupported hash table key '${unknown[0]}'; use Add or Remove.`);
         }
         return { add: part('add'), remove: part('remove') } satisfies MultiValue;
       }
@@ -227,13 +233,20 @@ function convert(param: string, spec: ParamKind, v: unknown): unknown {
   }
 }
 
-/** A MultiValue applied to the current list: replace, then remove, then add (no duplicates, case-insensitive). */
+/** A MultiValue applied to the current list: replace, then remove, then add (no duplicates, case-insensitive); linear in the list sizes. */
 export function applyMultiValue(current: readonly string[], mv: MultiValue): string[] {
-  const out = [...(mv.replace ?? current)];
   const removing = new Set(mv.remove.map((x) => x.toLowerCase()));
-  const kept = out.filter((x) => !removing.has(x.toLowerCase()));
-  for (const a of mv.add) if (!kept.some((x) => x.toLowerCase() === a.toLowerCase())) kept.push(a);
-  return kept.filter((x, i) => kept.findIndex((y) => y.toLowerCase() === x.toLowerCase()) === i);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const keep = (x: string) => {
+    const key = x.toLowerCase();
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(x);
+  };
+  for (const x of mv.replace ?? current) if (!removing.has(x.toLowerCase())) keep(x);
+  for (const x of mv.add) keep(x);
+  return out;
 }
 
 /** Policy values on the wire: TimeSpans and sizes formatted, Unlimited<T> as strings. */

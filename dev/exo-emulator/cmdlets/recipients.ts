@@ -14,7 +14,7 @@
  */
 import { cmdletErrors } from '../exchange-errors';
 import { listing } from '../paging';
-import type { Group, Mailbox, Recipient } from '../store/model';
+import type { Group, Mailbox, MailboxPolicy, Recipient } from '../store/model';
 import { SeqList } from '../store/seq-list';
 import type { WireObject } from '../wire';
 import { compileFilter } from './opath';
@@ -140,17 +140,19 @@ const setCasMailbox: CmdletDef = {
   run(args, ctx) {
     const { org } = ctx;
     const identity = args.string('Identity')!;
+    // One map lookup by any mailbox identity (store/recipients.ts): bulk blocks of thousands of mailboxes never scan.
     const mailbox: Mailbox | undefined = org.findMailbox(identity);
     if (!mailbox) throw cmdletErrors.notFound(identity);
+    // Everything is checked before anything changes: a refused call leaves the mailbox as it was.
+    let policy: MailboxPolicy | null | undefined;
     if (args.has('ActiveSyncMailboxPolicy')) {
       const policyId = args.get('ActiveSyncMailboxPolicy') as string | null;
-      const policy = policyId === null ? null : org.findPolicy(policyId);
+      policy = policyId === null ? null : org.findPolicy(policyId);
       if (policy === undefined) throw cmdletErrors.notFound(policyId!);
-      mailbox.policy = policy;
     }
-    if (args.bool('RecalculateHasActiveSyncDevicePartnership')) mailbox.partnershipFlag = null;
-    const enabled = args.bool('ActiveSyncEnabled');
-    if (enabled !== undefined) mailbox.activeSyncEnabled = enabled;
+    // The device lists (store/device-rules.ts, setDeviceLists): a plain list overwrites, a
+    // GenericHashTable adds/removes, null clears; both in one call move a device from one
+    // list to the other; the mailbox's partnerships follow at once.
     const allowed = args.multi('ActiveSyncAllowedDeviceIDs');
     const blocked = args.multi('ActiveSyncBlockedDeviceIDs');
     org.setDeviceLists(
@@ -159,8 +161,12 @@ const setCasMailbox: CmdletDef = {
         allowed: allowed && applyMultiValue(mailbox.allowedDeviceIds, allowed),
         blocked: blocked && applyMultiValue(mailbox.blockedDeviceIds, blocked),
       },
-      ctx.now,
+      { now: ctx.now, released: ctx.variants.releasedFromLists },
     );
+    if (policy !== undefined) mailbox.policy = policy;
+    if (args.bool('RecalculateHasActiveSyncDevicePartnership')) mailbox.partnershipFlag = null;
+    const enabled = args.bool('ActiveSyncEnabled');
+    if (enabled !== undefined) mailbox.activeSyncEnabled = enabled;
     return none;
   },
 };

@@ -1,6 +1,7 @@
 /** How a cmdlet is declared: its parameters, the management role holding it, and what it does. */
 import type { Caller } from '../auth';
 import type { Listing } from '../paging';
+import type { ReleasedFromLists } from '../store/device-rules';
 import type { Org } from '../store/org';
 import type { WireObject } from '../wire';
 import type { Args, ParamKind } from './params';
@@ -14,15 +15,30 @@ export interface CmdletContext {
   denied: { has(lowerCasedName: string): boolean };
   /** Every implemented cmdlet, by lower-cased name. */
   registry: ReadonlyMap<string, CmdletDef>;
+  /** An administrator at a console (control.invoke): confirmation prompts are answered. Over REST nobody can answer them. */
+  interactive: boolean;
+  /** Where Exchange's behaviour is not settled, which variant the emulator plays (control: setVariants). */
+  variants: Variants;
 }
+
+export interface Variants {
+  /** Clear-MobileDevice -Cancel after the device picked the wipe up: an error (default) or Exchange 2013's 200 with a warning. */
+  cancelAfterPickUp: 'error' | 'warning';
+  /** A device leaving Set-CASMailbox's lists: re-evaluated at once (default) or Unknown until it connects, as Exchange 2013. */
+  releasedFromLists: ReleasedFromLists;
+  /** EasMaxDeviceDeletesPerMonth: Remove-MobileDevice calls per mailbox and calendar month; null (default) for unlimited. */
+  maxDeviceDeletesPerMonth: number | null;
+}
+
+export const DEFAULT_VARIANTS: Readonly<Variants> = { cancelAfterPickUp: 'error', releasedFromLists: 'reevaluate', maxDeviceDeletesPerMonth: null };
 
 export type CmdletOutput =
   /** A few objects, returned in one page. */
   | { kind: 'objects'; objects: WireObject[]; warnings?: string[] }
   /** A listing, paged by the emulator; resultSize Infinity for Unlimited. */
   | { kind: 'listing'; listing: Listing; resultSize: number; warnings?: string[] }
-  /** Set-/New-/Remove-/Clear-: nothing to return. */
-  | { kind: 'none' };
+  /** Set-/New-/Remove-/Clear-: nothing to return (warnings go to @adminapi.warnings). */
+  | { kind: 'none'; warnings?: string[] };
 
 export interface CmdletDef {
   name: string;
@@ -41,3 +57,4 @@ export const ignoredParam: ParamKind = { kind: 'ignored' };
 
 export const objects = (list: WireObject[], warnings?: string[]): CmdletOutput => ({ kind: 'objects', objects: list, warnings });
 export const none: CmdletOutput = { kind: 'none' };
+export const noneWith = (warnings: string[]): CmdletOutput => (warnings.length === 0 ? none : { kind: 'none', warnings });

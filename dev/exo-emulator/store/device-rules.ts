@@ -1,11 +1,11 @@
 /**
- * The rules Exchange applies to a partnership: access evaluation (the user's own device
- * lists, then device access rules, then the organisation's default level) and the wipe
- * state machine (requested -> sent at the next connection -> acknowledged at the one
- * after). Functions over the Org, so org.ts stays about storage and lookups.
+ * The access rules Exchange applies to a partnership: the user's own device lists, then
+ * device access rules, then the organisation's default level; and what Set-CASMailbox's
+ * device lists do at once. Functions over the Org, so org.ts stays about storage and
+ * lookups (the wipe is in wipe.ts, a device's connection in connection.ts).
  */
 import { cmdletErrors } from '../exchange-errors';
-import type { AccessLevel, AccessRule, AccessState, Device, Mailbox, RuleCharacteristic, WipeTimes } from './model';
+import type { AccessLevel, AccessRule, AccessState, Device, Mailbox, RuleCharacteristic } from './model';
 import type { Org } from './org';
 
 export interface AccessDecision {
@@ -19,7 +19,6 @@ const levelToState: Record<AccessLevel, AccessState> = { Allow: 'Allowed', Block
 /** Exchange prefers the most specific rule: a model rule beats a device family (type) rule. */
 const RULE_PRECEDENCE: readonly RuleCharacteristic[] = ['DeviceModel', 'DeviceType', 'DeviceOS', 'UserAgent', 'XMSWLHeader'];
 
-export const noWipe = (): WipeTimes => ({ requestTime: null, sentTime: null, ackTime: null });
 const lower = (s: string) => s.toLowerCase();
 const sameCi = (a: string, b: string) => a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
 const includesCi = (list: readonly string[], value: string) => list.some((x) => sameCi(x, value));
@@ -54,7 +53,7 @@ function matchingRule(org: Org, d: Device): AccessRule | undefined {
   return undefined;
 }
 
-function applyAccess(d: Device, decision: AccessDecision, now: number): boolean {
+export function applyAccess(d: Device, decision: AccessDecision, now: number): boolean {
   if (d.accessState === decision.state && d.accessStateReason === decision.reason && d.accessControlRule === decision.rule) return false;
   d.accessState = decision.state;
   d.accessStateReason = decision.reason;
@@ -63,109 +62,48 @@ function applyAccess(d: Device, decision: AccessDecision, now: number): boolean 
   return true;
 }
 
+/** What happens to a device that leaves both lists (control: setVariants releasedFromLists). */
+export type ReleasedFromLists = 'reevaluate' | 'unknown';
+
 /**
- * Set-CASMailbox's device lists act at once on the mailbox's partnerships they name
- * (and on those they stop naming); rules and the default level wait for the next sync.
+ * Set-CASMailbox -ActiveSyncAllowedDeviceIDs / -ActiveSyncBlockedDeviceIDs, as Exchange
+ * 2013's SetCASMailbox (build 15.00.1497, InternalValidate and UpdateActiveSyncDevices):
+ * - a DeviceId can never be in both lists: when both lists change in one call and one id
+ *   ends in both, the call fails (ErrorDeviceIdInBothLists); when only one list changes,
+ *   an id it now holds leaves the other list (so "allow" releases a block, and the other
+ *   way round). The reference inferred "in both lists = blocked"; the code says otherwise.
+ * - the mailbox's partnerships follow at once: a DeviceId on the blocked list is Blocked
+ *   (Individual), on the allowed list Allowed (Individual). A partnership that was
+ *   Allowed or Blocked as Individual and is on neither list any more is re-evaluated at
+ *   once by rules and the default level ('reevaluate', the emulator's default, kept from
+ *   earlier versions), or, as Exchange 2013 did, set to Unknown (reason Unknown) until the
+ *   device next connects ('unknown').
  */
-export function setDeviceLists(org: Org, mb: Mailbox, lists: { allowed?: string[]; blocked?: string[] }, now: number): void {
-  const before = { allowed: mb.allowedDeviceIds, blocked: mb.blockedDeviceIds };
-  if (lists.allowed) mb.allowedDeviceIds = lists.allowed;
-  if (lists.blocked) mb.blockedDeviceIds = lists.blocked;
-  mb.whenChanged = now;
+export function setDeviceLists(
+  org: Org,
+  mb: Mailbox,
+  lists: { allowed?: string[]; blocked?: string[] },
+  o: { now: number; released: ReleasedFromLists },
+): void {
+  let allowed = lists.allowed ?? mb.allowedDeviceIds;
+  let blocked = lists.blocked ?? mb.blockedDeviceIds;
+  if (lists.allowed === undefined && lists.blocked === undefined) return;
+  const blockedKeys = new Set(blocked.map(lower));
+  const both = allowed.filter((x) => blockedKeys.has(lower(x)));
+  if (both.length > 0) {
+    if (lists.allowed !== undefined && lists.blocked !== undefined) throw cmdletErrors.deviceIdInBothLists(both[0]);
+    const bothKeys = new Set(both.map(lower));
+    if (lists.allowed !== undefined) blocked = blocked.filter((x) => !bothKeys.has(lower(x)));
+    else allowed = allowed.filter((x) => !bothKeys.has(lower(x)));
+  }
+  mb.allowedDeviceIds = allowed;
+  mb.blockedDeviceIds = blocked;
+  mb.whenChanged = o.now;
+  const listed = new Set([...allowed, ...blocked].map(lower));
   for (const d of mb.devices) {
-    const named =
-      includesCi(before.allowed, d.deviceId) ||
-      includesCi(before.blocked, d.deviceId) ||
-      includesCi(mb.allowedDeviceIds, d.deviceId) ||
-      includesCi(mb.blockedDeviceIds, d.deviceId);
-    if (named) applyAccess(d, evaluateAccess(org, d), now);
+    if (listed.has(lower(d.deviceId))) applyAccess(d, evaluateAccess(org, d), o.now);
+    else if (d.accessStateReason === 'Individual' && (d.accessState === 'Allowed' || d.accessState === 'Blocked')) {
+      applyAccess(d, o.released === 'unknown' ? { state: 'Unknown', reason: 'Unknown', rule: null } : evaluateAccess(org, d), o.now);
+    }
   }
-}
-
-// ---- wipe ---------------------------------------------------------------------
-
-export function currentWipe(d: Device): WipeTimes | null {
-  if (d.wipeKind === 'full') return d.fullWipe;
-  if (d.wipeKind === 'accountOnly') return d.accountOnlyWipe;
-  return null;
-}
-
-/**
- * Get-MobileDeviceStatistics' Status: a wipe status only (reference, "Filters,
- * recipients and identities"): DeviceOk, DeviceWipePending, DeviceWipeSucceeded,
- * AccountOnlyDeviceWipeSucceeded, and DeviceBlocked = a wipe was requested but the device
- * does not support remote wipe. Access blocks and quarantines show in DeviceAccessState,
- * never here. The pending status of an account-only wipe is not confirmed; the emulator
- * says DeviceWipePending for both kinds (choice).
- */
-export function wipeStatus(d: Device): string {
-  const wipe = currentWipe(d);
-  if (!wipe || wipe.requestTime === null) return 'DeviceOk';
-  if (!d.isRemoteWipeSupported) return 'DeviceBlocked';
-  if (wipe.ackTime === null) return 'DeviceWipePending';
-  return d.wipeKind === 'full' ? 'DeviceWipeSucceeded' : 'AccountOnlyDeviceWipeSucceeded';
-}
-
-/** StatusNote: "" for DeviceOk (reference); the other texts are the emulator's choice. */
-export function wipeStatusNote(d: Device): string {
-  switch (wipeStatus(d)) {
-    case 'DeviceBlocked':
-      return 'The device does not support remote wipe.';
-    case 'DeviceWipePending':
-      return currentWipe(d)?.sentTime === null ? 'The wipe request is waiting for the device to connect.' : 'The wipe was sent to the device.';
-    case 'DeviceWipeSucceeded':
-    case 'AccountOnlyDeviceWipeSucceeded':
-      return 'The device acknowledged the wipe.';
-    default:
-      return '';
-  }
-}
-
-export function requestWipe(d: Device, o: { accountOnly: boolean; requestor: string; notify: string[]; now: number }): void {
-  const other = o.accountOnly ? d.fullWipe : d.accountOnlyWipe;
-  // A newer request of the other kind replaces one the device has not picked up yet.
-  if (other.requestTime !== null && other.sentTime === null) Object.assign(other, noWipe());
-  const wipe = o.accountOnly ? d.accountOnlyWipe : d.fullWipe;
-  Object.assign(wipe, { requestTime: o.now, sentTime: null, ackTime: null });
-  d.wipeKind = o.accountOnly ? 'accountOnly' : 'full';
-  if (o.accountOnly) d.lastAccountOnlyDeviceWipeRequestor = o.requestor;
-  else d.lastDeviceWipeRequestor = o.requestor;
-  d.wipeNotificationAddresses = o.notify;
-  d.whenChanged = o.now;
-}
-
-/** -Cancel works only until the device has picked the wipe up; cancelling nothing is a no-op. */
-export function cancelWipe(d: Device, now: number, identity: string): void {
-  const wipe = currentWipe(d);
-  if (!wipe || wipe.requestTime === null) return;
-  if (wipe.sentTime !== null) {
-    throw cmdletErrors.invalidOperation(`The wipe request for device '${identity}' has already been sent to the device and can't be canceled.`);
-  }
-  Object.assign(wipe, noWipe());
-  d.wipeKind = null;
-  d.whenChanged = now;
-}
-
-/**
- * The device connects. A pending wipe is sent on this connection and acknowledged on
- * the next (a device that cannot be wiped never takes it: choice); a device that
- * acknowledged a wipe no longer syncs. Otherwise its access is re-evaluated and, for
- * ActiveSync clients, the sync times move (only LastSyncAttemptTime when it is not
- * allowed to sync, or ActiveSync is disabled for the mailbox). Exchange keeps sync times
- * in the mailbox, not in the directory object, so a plain sync does not change WhenChanged.
- */
-export function checkIn(org: Org, d: Device, now: number): void {
-  const wipe = currentWipe(d);
-  if (wipe && wipe.requestTime !== null && d.isRemoteWipeSupported) {
-    if (wipe.ackTime !== null) return;
-    if (wipe.sentTime === null) wipe.sentTime = now;
-    else wipe.ackTime = now;
-    d.whenChanged = now;
-    if (d.clientType === 'EAS') d.lastSyncAttemptTime = now;
-    return;
-  }
-  applyAccess(d, evaluateAccess(org, d), now);
-  if (d.clientType !== 'EAS') return;
-  d.lastSyncAttemptTime = now;
-  if (d.accessState === 'Allowed' && d.mailbox.activeSyncEnabled) d.lastSuccessSync = now;
 }

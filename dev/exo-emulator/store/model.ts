@@ -3,7 +3,7 @@
  * 100,000 device partnerships fit easily. Exchange's wire shapes are produced from these
  * by cmdlets/projections.ts; the control interface's views by control.ts.
  */
-import type { AccessState, ClientType, GroupKind } from '../types';
+import type { AccessState, ClientType, GroupKind, WipeResponse } from '../types';
 import { SeqList, type Sequenced } from './seq-list';
 
 export type { AccessState, ClientType };
@@ -52,7 +52,20 @@ export interface Device extends Sequenced {
   lastDeviceWipeRequestor: string | null;
   lastAccountOnlyDeviceWipeRequestor: string | null;
   wipeNotificationAddresses: string[];
+  /** Control only (never on the wire): the device does not connect at all (checkIn skips it). */
+  offline: boolean;
+  /** Control only: how the device answers a wipe it has taken (see WipeResponse). */
+  wipeResponse: WipeResponse;
+  /** Control only: when the device last reported that a wipe failed (Exchange records no time for that). */
+  lastWipeFailureTime: number | null;
 }
+
+/**
+ * How a device answers a wipe it has picked up, at its next connection: 'ack' reports
+ * success (Exchange sets the ack time), 'fail' reports failure (no ack time: the wipe stays
+ * pending and is sent again, as Exchange's provisioning code does), 'silent' never reports.
+ */
+export type { WipeResponse };
 
 export interface Mailbox extends Sequenced {
   readonly kind: 'mailbox';
@@ -86,6 +99,8 @@ export interface Mailbox extends Sequenced {
    * Set-CASMailbox -RecalculateHasActiveSyncDevicePartnership).
    */
   partnershipFlag: boolean | null;
+  /** Remove-MobileDevice calls counted against EasMaxDeviceDeletesPerMonth: the month (YYYY-MM, UTC) and the count. */
+  deletes: { period: string; count: number } | null;
   readonly devices: SeqList<Device>;
   readonly groups: Group[];
 }
@@ -194,6 +209,8 @@ export interface DeviceInit {
   policyApplicationStatus?: string;
   numberOfFoldersSynced?: number;
   isRemoteWipeSupported?: boolean;
+  offline?: boolean;
+  wipeResponse?: WipeResponse;
 }
 
 export const GROUP_KINDS: Record<GroupKind, Group['recipientTypeDetails']> = {

@@ -2,15 +2,17 @@
  * The emulated organisation: the facade the cmdlets, the seed and the control interface
  * use. Pure in-memory state; times come in as arguments so the emulator's clock stays
  * the only source of "now". Each concern lives beside it and the methods here delegate:
- * recipients and their identity index in recipients.ts, partnerships in partnerships.ts,
- * names and DNs in identities.ts, access and wipe in device-rules.ts, policies and rules
- * in configuration.ts. One sequence counter spans them all, so every listing pages in
+ * recipients and their identity index in recipients.ts, partnerships (and those
+ * Remove-MobileDevice deleted) in partnerships.ts, names and DNs in identities.ts, access
+ * in device-rules.ts, the wipe in wipe.ts, a device connecting in connection.ts, policies
+ * and rules in configuration.ts. One sequence counter spans them all, so every listing pages in
  * creation order (seq-list.ts).
  */
 import { randomUUID } from 'node:crypto';
 import * as config from './configuration';
+import { type CheckInOptions, checkIn, reconnect, type RemovedPartnership } from './connection';
 import * as rules from './device-rules';
-import type { AccessDecision } from './device-rules';
+import type { AccessDecision, ReleasedFromLists } from './device-rules';
 import * as names from './identities';
 import type {
   AccessLevel,
@@ -27,11 +29,16 @@ import type {
   RuleCharacteristic,
   WipeTimes,
 } from './model';
+import * as wipes from './wipe';
+import type { WipeKind, WipeNotice } from './wipe';
 import { newDevice, Partnerships } from './partnerships';
 import { RecipientDirectory, type GroupInit } from './recipients';
 import { SeqList } from './seq-list';
 
-export type { AccessDecision };
+export type { AccessDecision, CheckInOptions, ReleasedFromLists, RemovedPartnership, WipeNotice };
+
+/** How many wipe notification mails the emulator keeps (control: wipeNotifications). */
+const NOTIFICATION_LOG = 1000;
 export type { DeviceInit, MailboxInit } from './model';
 export { DEVICE_CONTAINER } from './identities';
 
@@ -44,6 +51,7 @@ export class Org {
   private seqCounter = 0;
   private readonly directory: RecipientDirectory;
   private readonly partnerships = new Partnerships();
+  private readonly notices: WipeNotice[] = [];
 
   readonly devices: SeqList<Device> = this.partnerships.devices;
   readonly mailboxes: SeqList<Mailbox>;
@@ -174,21 +182,58 @@ export class Org {
     return m.partnershipFlag ?? m.devices.size > 0;
   }
 
+  /** The partnership is gone for good (control: removeDevice; its mailbox was deleted). */
   removeDevice(d: Device): void {
     this.partnerships.remove(d);
   }
 
+  /**
+   * Remove-MobileDevice: deletes the partnership record only (its pending wipe goes with
+   * it: Exchange 2013's RemoveMobileDevice deletes the device's sync state, where the wipe
+   * lives). The user's device lists stay. The phone stays configured and re-creates a
+   * partnership at its next check-in, unless it acknowledged a wipe (choice: a wiped phone
+   * or mail account does not come back by itself).
+   */
+  removePartnership(d: Device, now: number): RemovedPartnership {
+    const wipedBefore = this.currentWipe(d)?.ackTime != null;
+    return this.partnerships.retire(d, now, !wipedBefore);
+  }
+
+  /** A partnership Remove-MobileDevice deleted, by its old Guid or (unique) DeviceId. */
+  findRemoved(id: string): RemovedPartnership | undefined {
+    return this.partnerships.findRemoved(id);
+  }
+
+  removedPartnerships(): RemovedPartnership[] {
+    return this.partnerships.removed();
+  }
+
+  /** The removed partnership's phone connects: a new partnership, or null when it cannot come back. */
+  reconnect = (r: RemovedPartnership, now: number): Device | null => reconnect(this, r, now);
+
   // ---- access and wipe (device-rules.ts) ----------------------------------------
 
   evaluateAccess = (d: Device): AccessDecision => rules.evaluateAccess(this, d);
-  setDeviceLists = (mb: Mailbox, lists: { allowed?: string[]; blocked?: string[] }, now: number): void => rules.setDeviceLists(this, mb, lists, now);
-  currentWipe = (d: Device): WipeTimes | null => rules.currentWipe(d);
+  setDeviceLists = (mb: Mailbox, lists: { allowed?: string[]; blocked?: string[] }, o: { now: number; released: ReleasedFromLists }): void =>
+    rules.setDeviceLists(this, mb, lists, o);
+  currentWipe = (d: Device): WipeTimes | null => wipes.currentWipe(d);
+  wipePending = (d: Device): boolean => wipes.wipePending(d);
   /** Get-MobileDeviceStatistics' Status (a wipe status only). */
-  status = (d: Device): string => rules.wipeStatus(d);
-  statusNote = (d: Device): string => rules.wipeStatusNote(d);
-  requestWipe = (d: Device, o: { accountOnly: boolean; requestor: string; notify: string[]; now: number }): void => rules.requestWipe(d, o);
-  cancelWipe = (d: Device, now: number, identity: string): void => rules.cancelWipe(d, now, identity);
-  checkIn = (d: Device, now: number): void => rules.checkIn(this, d, now);
+  status = (d: Device): string => wipes.wipeStatus(d);
+  statusNote = (d: Device): string => wipes.wipeStatusNote(d);
+  requestWipe = (d: Device, o: { kind: WipeKind; requestor: string; notify: string[]; now: number }): void => wipes.requestWipe(d, o);
+  cancelWipe = (d: Device, o: { now: number; identity: string; afterPickUp: 'error' | 'warning' }): string | null => wipes.cancelWipe(d, o);
+  checkIn = (d: Device, now: number, o?: CheckInOptions): boolean => checkIn(this, d, now, o);
+
+  /** A wipe confirmation mail Exchange sends when a device acknowledges a wipe. */
+  recordNotification(n: WipeNotice): void {
+    this.notices.push(n);
+    if (this.notices.length > NOTIFICATION_LOG * 2) this.notices.splice(0, this.notices.length - NOTIFICATION_LOG);
+  }
+
+  notifications(): readonly WipeNotice[] {
+    return this.notices.slice(-NOTIFICATION_LOG);
+  }
 
   // ---- policies and rules (configuration.ts) ------------------------------------
 

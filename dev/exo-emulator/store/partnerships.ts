@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cmdletErrors } from '../exchange-errors';
-import { noWipe } from './device-rules';
+import type { RemovedPartnership } from './connection';
 import { deviceDistinguishedName } from './identities';
 import type { Device, DeviceInit } from './model';
 import { SeqList } from './seq-list';
+import { noWipe } from './wipe';
 
 const lower = (s: string) => s.toLowerCase();
 const sameCi = (a: string, b: string) => a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
@@ -43,6 +44,34 @@ export class Partnerships {
     this.devices.remove(d);
     d.mailbox.devices.remove(d);
     this.byGuid.delete(lower(d.guid));
+  }
+
+  // ---- partnerships Remove-MobileDevice deleted (the phone may come back) -------
+
+  private readonly removedByGuid = new Map<string, RemovedPartnership>();
+
+  retire(d: Device, now: number, stillConfigured: boolean): RemovedPartnership {
+    this.remove(d);
+    const r: RemovedPartnership = { device: d, removedAt: now, recreatedAs: null, stillConfigured };
+    this.removedByGuid.set(lower(d.guid), r);
+    return r;
+  }
+
+  /** By the old Guid, or a DeviceId only one removed partnership has. */
+  findRemoved(id: string): RemovedPartnership | undefined {
+    const byGuid = this.removedByGuid.get(lower(id.trim()));
+    if (byGuid) return byGuid;
+    let found: RemovedPartnership | undefined;
+    for (const r of this.removedByGuid.values()) {
+      if (!sameCi(r.device.deviceId, id)) continue;
+      if (found) return undefined;
+      found = r;
+    }
+    return found;
+  }
+
+  removed(): RemovedPartnership[] {
+    return [...this.removedByGuid.values()];
   }
 }
 
@@ -97,5 +126,8 @@ export function newDevice(init: DeviceInit, o: { nextSeq: () => number; domain: 
     lastDeviceWipeRequestor: null,
     lastAccountOnlyDeviceWipeRequestor: null,
     wipeNotificationAddresses: [],
+    offline: init.offline ?? false,
+    wipeResponse: init.wipeResponse ?? 'ack',
+    lastWipeFailureTime: null,
   };
 }

@@ -63,6 +63,7 @@ export class RecipientDirectory {
       allowedDeviceIds: [],
       blockedDeviceIds: [],
       partnershipFlag: null,
+      deletes: null,
       devices: new SeqList<Device>(),
       groups: [],
     };

@@ -158,7 +158,7 @@ describe('access', () => {
     const cas = (await h.ok('Get-CASMailbox', { Identity: device.mailbox.upn })).value[0];
     expect(cas.ActiveSyncBlockedDeviceIDs).toContain(device.deviceId);
 
-    await h.ok('Set-CASMailbox', { Identity: device.mailbox.upn, ActiveSyncBlockedDeviceIDs: { remove: [device.deviceId] } });
+    await h.ok('Set-CASMailbox', { Identity: device.mailbox.upn, ActiveSyncBlockedDeviceIDs: { '@odata.type': '#Exchange.GenericHashTable', remove: [device.deviceId] } });
     expect(h.emulator.control.getDevice(device.guid)).toMatchObject({ accessState: 'Allowed', accessStateReason: 'Global' });
   });
 

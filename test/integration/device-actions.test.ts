@@ -147,6 +147,17 @@ describe('wipe', () => {
     expect(settled.body.history.at(-1).note).toMatch(/not sent again/);
     expect(emu().callLog().filter((c) => c.cmdlet === 'Clear-MobileDevice')).toHaveLength(1);
   });
+  test('When the connection drops after Exchange carried out Clear-MobileDevice, then the action is outcomeUnknown, never resent, and the follow-up finds the request and settles it requested', async () => {
+    const d = pick();
+    emu().setFaults({ dropAfterExecuteEveryK: 1, onlyCmdlets: ['Clear-MobileDevice'] });
+    const r = await call('POST', `devices/${d.deviceGuid}/wipe`, { body: {} });
+    emu().clearFaults();
+    expect(r.body.state).toBe('outcomeUnknown');
+    expect(emu().getDevice(d.deviceGuid)!.accountOnlyDeviceWipeRequestTime).not.toBeNull();
+    await followUp();
+    expect((await call('GET', `actions/${r.body.actionId}`)).body.state).toBe('requested');
+    expect(emu().callLog().filter((c) => c.cmdlet === 'Clear-MobileDevice')).toHaveLength(1);
+  });
 });
 
 describe('approval', () => {
@@ -199,6 +210,11 @@ describe('block, allow and remove', () => {
     const again = await call('DELETE', `devices/${d.deviceGuid}`);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('DeviceRemoved');
+    // Still set up, the phone syncs again: a new partnership, whose access the organization default decides (no personal exemption left).
+    emu().checkIn(d.deviceGuid);
+    const back = emu().listDevices().find((x) => x.deviceId === d.deviceId && x.guid !== d.deviceGuid);
+    expect(back).toBeDefined();
+    expect(back!.accessStateReason).not.toBe('Individual');
   });
 
   test('When a device with a pending wipe is removed, then 409 without force, and with force=true it is removed and the wipe ends with it', async () => {

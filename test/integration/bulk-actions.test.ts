@@ -1,0 +1,74 @@
+/**
+ * Bulk actions through the real route on the local host, against Azurite, the identity
+ * provider and the emulator: the selection, one Set-CASMailbox per mailbox, the per-device
+ * results, and the resulting lists in Exchange.
+ */
+import type { DeviceRecord } from '../../lib/domain/device';
+import { isStale } from '../../lib/domain/inventory';
+import { useStackFixture } from '../support/stack-fixture';
+
+const fx = useStackFixture({ stack: { seed: { devices: 1200, mailboxes: 450, seed: 33 } }, host: {} });
+let devices: DeviceRecord[] = [];
+
+beforeAll(async () => {
+  await fx.runtime.sync.run({ kind: 'full' });
+  for await (const d of fx.runtime.storage.devices.listAll(fx.stack.tenantId, { includeRemoved: false })) devices.push(d);
+}, 120_000);
+
+async function bulk(body: unknown, roles = ['Devices.Read', 'Devices.Manage', 'Devices.Wipe']) {
+  const res = await fetch(`${fx.host.url}/api/actions/bulk`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${await fx.stack.callerToken({ roles })}` } });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: (await res.json()) as any };
+}
+const emu = () => fx.stack.emulator.control;
+
+describe('bulk actions', () => {
+  test('When 1,000 devices over 400 mailboxes are blocked in bulk, then one Set-CASMailbox per mailbox is sent and every DeviceId is on its blocked list', async () => {
+    const byMailbox = new Map<string, DeviceRecord[]>();
+    for (const d of devices) if (d.deviceId) byMailbox.set(d.mailbox, [...(byMailbox.get(d.mailbox) ?? []), d]);
+    // 400 mailboxes, then devices of them up to 1,000.
+    const mailboxes = [...byMailbox.keys()].slice(0, 400);
+    const chosen = mailboxes.map((m) => byMailbox.get(m)![0]);
+    for (const m of mailboxes) for (const d of byMailbox.get(m)!.slice(1)) if (chosen.length < 1000) chosen.push(d);
+    expect(chosen).toHaveLength(1000);
+    const r = await bulk({ action: 'block', devices: chosen.map((d) => d.deviceGuid) });
+    expect(r.status).toBe(200);
+    expect(r.body.counts).toMatchObject({ done: 1000, failed: 0, skipped: 0 });
+    expect(r.body.mailboxCalls).toBe(400);
+    expect(emu().calls().byCmdlet['Set-CASMailbox']).toBe(400);
+    for (const d of chosen) expect(emu().getMailbox(d.mailbox)!.blockedDeviceIds).toContain(d.deviceId);
+    expect(new Set(r.body.results.map((x: { deviceGuid: string }) => x.deviceGuid)).size).toBe(1000);
+  });
+
+  test('When the stale cleanup is asked as a dry run, then it lists exactly the stale devices and changes nothing in Exchange', async () => {
+    const now = new Date();
+    const stale = devices.filter((d) => isStale(d.lastSuccessSync, now, 30)).map((d) => d.deviceGuid).sort();
+    expect(stale.length).toBeGreaterThan(0);
+    const r = await bulk({ action: 'remove', filter: { stale: true }, dryRun: true });
+    expect(r.status).toBe(200);
+    expect(r.body.devices.map((d: { deviceGuid: string }) => d.deviceGuid).sort()).toEqual(stale);
+    expect(emu().calls().byCmdlet['Remove-MobileDevice'] ?? 0).toBe(0);
+    expect(emu().calls().byCmdlet['Set-CASMailbox'] ?? 0).toBe(0);
+    for (const g of stale.slice(0, 20)) expect(emu().getDevice(g)).toBeDefined();
+  });
+
+  test('When a bulk wipe is asked, then every device waits for a second person and Exchange is not asked; without Devices.Wipe it is 403', async () => {
+    const targets = devices.filter((d) => d.clientType === 'EAS').slice(-3).map((d) => d.deviceGuid);
+    const refused = await bulk({ action: 'wipe', devices: targets }, ['Devices.Read', 'Devices.Manage']);
+    expect(refused.status).toBe(403);
+    const r = await bulk({ action: 'wipe', devices: targets });
+    expect(r.status).toBe(200);
+    expect(r.body.counts.awaitingApproval).toBe(3);
+    expect(emu().calls().byCmdlet['Clear-MobileDevice'] ?? 0).toBe(0);
+    for (const g of targets) expect((await fx.runtime.storage.actions.openWipe(fx.stack.tenantId, g))?.state).toBe('awaitingApproval');
+  });
+
+  test('When a bulk request names neither devices nor a filter, or both, or an unknown filter, then 400 naming it and nothing is touched', async () => {
+    for (const body of [{ action: 'block' }, { action: 'block', devices: [devices[0].deviceGuid], filter: { stale: true } }, { action: 'block', filter: { colour: 'red' } }]) {
+      const r = await bulk(body);
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('ValidationError');
+    }
+    expect(emu().calls().total).toBe(0);
+  });
+});

@@ -108,9 +108,12 @@ route({
 
 route({
   name: 'approveAction', method: 'POST', route: 'actions/{id}/approve', role: Roles.Wipe, params: actionId, body: noBody,
-  summary: "A second person's approval of a wipe that waits for it (never the requester's own)",
-  answers: { 202: { description: 'Approved and sent to Exchange', schema: action } },
-  handle: async ({ runtime, caller, params, log }) => accepted(await runtime.actions.approve(caller, params.id, log)),
+  summary: "A second person's approval of a wipe that waits for it (never the requester's own); with a bulk id, of every wipe of that bulk",
+  answers: { 202: { description: 'Approved and sent to Exchange (a bulk: every action)', schema: z.union([action, z.object({ bulkId: z.string(), actions: z.array(action) })]) } },
+  handle: async ({ runtime, caller, params, log }) => {
+    const approved = await runtime.actions.approveAny(caller, params.id, log);
+    return Array.isArray(approved) ? { status: 202, body: { bulkId: params.id, actions: approved.map(view) } } : accepted(approved);
+  },
 });
 
 route({

@@ -52,7 +52,7 @@ describe('bulk actions', () => {
     for (const g of stale.slice(0, 20)) expect(emu().getDevice(g)).toBeDefined();
   });
 
-  test('When a bulk wipe is asked, then every device waits for a second person and Exchange is not asked; without Devices.Wipe it is 403', async () => {
+  test('When a bulk wipe is asked, then every device waits for a second person (not the requester) and Exchange is asked only once one approves; without Devices.Wipe it is 403', async () => {
     const targets = devices.filter((d) => d.clientType === 'EAS').slice(-3).map((d) => d.deviceGuid);
     const refused = await bulk({ action: 'wipe', devices: targets }, ['Devices.Read', 'Devices.Manage']);
     expect(refused.status).toBe(403);
@@ -61,6 +61,20 @@ describe('bulk actions', () => {
     expect(r.body.counts.awaitingApproval).toBe(3);
     expect(emu().calls().byCmdlet['Clear-MobileDevice'] ?? 0).toBe(0);
     for (const g of targets) expect((await fx.runtime.storage.actions.openWipe(fx.stack.tenantId, g))?.state).toBe('awaitingApproval');
+
+    const approve = async (token: string) => {
+      const res = await fetch(`${fx.host.url}/api/actions/${r.body.bulkId}/approve`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const self = await approve(await fx.stack.callerToken({ roles: ['Devices.Wipe'] }));
+    expect(self.status).toBe(403);
+    expect(emu().calls().byCmdlet['Clear-MobileDevice'] ?? 0).toBe(0);
+    const other = await approve(await fx.stack.callerToken({ roles: ['Devices.Wipe'], upn: 'second.admin@contoso.com' }));
+    expect(other.status).toBe(202);
+    expect(other.body.actions.map((a: { state: string }) => a.state)).toEqual(['requested', 'requested', 'requested']);
+    expect(emu().calls().byCmdlet['Clear-MobileDevice']).toBe(3);
+    for (const g of targets) expect(emu().getDevice(g)!.accountOnlyDeviceWipeRequestTime).not.toBeNull();
   });
 
   test('When a bulk request names neither devices nor a filter, or both, or an unknown filter, then 400 naming it and nothing is touched', async () => {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
+import { NotFoundError } from '../../errors';
 import { isFinal, wipeOnDevice } from '../../domain/device-action';
 import type { Logger } from '../../log';
 import type { Storage } from '../../storage';
@@ -46,6 +47,8 @@ export interface ActionsFeature {
   wipe(caller: Requester, r: WipeRequest, log?: Logger): Promise<StoredAction>;
   cancelWipe(caller: Requester, guid: string, log?: Logger): Promise<StoredAction>;
   approve(caller: Requester, actionId: string, log?: Logger): Promise<StoredAction>;
+  /** One action, or with a bulk id every wipe of that bulk still waiting for approval. */
+  approveAny(caller: Requester, id: string, log?: Logger): Promise<StoredAction | StoredAction[]>;
   reject(caller: Requester, actionId: string, reason: string | null, log?: Logger): Promise<StoredAction>;
   setAccess(caller: Requester, kind: ListAction, guid: string, log?: Logger): Promise<StoredAction>;
   remove(caller: Requester, guid: string, o: { force: boolean }, log?: Logger): Promise<StoredAction>;
@@ -93,6 +96,15 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
     wipe: (caller, r, log) => requestWipe(deps(log), caller, r),
     cancelWipe: (caller, guid, log) => cancelWipe(deps(log), caller, guid),
     approve: (caller, id, log) => approveWipe(deps(log), caller, id),
+    async approveAny(caller, id, log) {
+      const d = deps(log);
+      if (await storage.actions.get(a.tenantId, id)) return approveWipe(d, caller, id);
+      const waiting = (await storage.actions.open(a.tenantId)).filter((x) => x.bulkId === id && x.state === 'awaitingApproval');
+      if (waiting.length === 0) throw new NotFoundError(`No action ${id}, and no bulk ${id} with wipes awaiting approval`, { actionId: id });
+      const out: StoredAction[] = [];
+      for (const w of waiting) out.push(await approveWipe(d, caller, w.actionId));
+      return out;
+    },
     reject: (caller, id, reason, log) => rejectWipe(deps(log), caller, id, reason),
     setAccess: (caller, kind, guid, log) => setDeviceAccess(deps(log), caller, kind, guid),
     remove: (caller, guid, o, log) => removeDevice(deps(log), caller, guid, o),

@@ -115,6 +115,16 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     },
   };
 
+  const actions = composeActions({
+    tenantId: config.tenantId,
+    instanceId: config.instanceId,
+    log,
+    clock: o.clock ?? systemClock,
+    storage,
+    leases: storage.state,
+    exchange: createDeviceExchange(exo),
+    settings: { ...config.actions, staleAfterDays: config.staleAfterDays },
+  });
   const sync = composeSync({
     tenantId: config.tenantId,
     instanceId: config.instanceId,
@@ -123,6 +133,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     storage,
     newSource: () => createExchangeInventorySource(exo, config.scope, { pageSize: config.exchange.pageSize }),
     clock: o.clock,
+    watcher: actions.syncWatcher,
   });
   // The status and the install check take the time as a date (of the same clock).
   const clock = o.clock;
@@ -135,16 +146,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     storage,
     verifyCaller,
     sync,
-    actions: composeActions({
-      tenantId: config.tenantId,
-      instanceId: config.instanceId,
-      log,
-      clock: o.clock ?? systemClock,
-      storage,
-      leases: storage.state,
-      exchange: createDeviceExchange(exo),
-      settings: { ...config.actions, staleAfterDays: config.staleAfterDays },
-    }),
+    actions,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),

@@ -271,3 +271,23 @@ describe('the follow-up timer', () => {
     expect(emu().calls().total).toBe(0);
   });
 });
+
+describe('syncs and actions', () => {
+  test('When a sync reads a wipe the device acknowledged, then the open action moves on without a follow-up; a wipe sent from elsewhere is audited as seen', async () => {
+    const d = pick();
+    const w = await call('POST', `devices/${d.deviceGuid}/wipe`, { body: {} });
+    emu().checkIn(d.deviceGuid);
+    emu().checkIn(d.deviceGuid);
+    const other = pick();
+    emu().invoke('Clear-MobileDevice', { Identity: other.deviceGuid, AccountOnly: true, Confirm: false });
+    emu().resetCounters();
+    await fx.runtime.sync.run({ kind: 'delta' });
+    expect(emu().calls().byCmdlet['Clear-MobileDevice'] ?? 0).toBe(0);
+    expect((await call('GET', `actions/${w.body.actionId}`)).body.state).toBe('acknowledged');
+    const audit = await fx.runtime.storage.audit.list(fx.stack.tenantId, new Date().toISOString().slice(0, 7));
+    const seen = audit.filter((e) => e.action === 'wipe.seen' && e.target === other.deviceGuid);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ outcome: 'pending', details: expect.objectContaining({ mode: 'accountOnly' }) });
+    expect(audit.some((e) => e.action === 'wipe.seen' && e.target === d.deviceGuid)).toBe(false);
+  });
+});

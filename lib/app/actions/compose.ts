@@ -15,6 +15,7 @@ import { removeDevice, setDeviceAccess, type ListAction } from './access';
 import { runBulk, type BulkAnswer, type BulkRequest } from './bulk';
 import { followUpActions, type FollowUpReport } from './follow-up';
 import { idempotent, type IdempotentRequest } from './idempotent';
+import { createSyncWatcher, type SyncWatcher } from './sync-watch';
 import type { ActionDeps, ActionSettings, DeviceExchange, IdempotentAnswer, InventoryDevice, StoredAction } from './ports';
 import { approveWipe, cancelWipe, deviceFor, rejectWipe, requestWipe, type Requester, type WipeRequest } from './wipe';
 
@@ -55,6 +56,8 @@ export interface ActionsFeature {
   bulk(caller: Requester, r: BulkRequest, log?: Logger): Promise<BulkAnswer>;
   /** Runs `run` once per Idempotency-Key (the first answer is returned to retries). */
   idempotent(r: IdempotentRequest, run: () => Promise<IdempotentAnswer>): Promise<IdempotentAnswer>;
+  /** What a sync tells the actions (its written records, its end). */
+  syncWatcher: SyncWatcher;
   /** One follow-up pass; null when another instance holds the follow-up lease. */
   followUp(log?: Logger): Promise<FollowUpReport | null>;
 }
@@ -81,6 +84,7 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
   });
   return {
     deps,
+    syncWatcher: createSyncWatcher(deps),
     async device(guid) {
       const d = deps();
       const device = await deviceFor(d, guid);

@@ -71,12 +71,10 @@ export async function followUpActions(deps: ActionDeps): Promise<FollowUpReport>
           const settled = settleWipe({ state: a.state, submittedAt: a.submittedAt ?? a.requestedAt, facts: wipeFactsOf(s, a.mode ?? 'accountOnly'), now: new Date(now), noContactAfterDays: deps.settings.noContactAfterDays });
           if (!settled) continue;
           const saved = await changed(a, moved(deps, a, settled.state, CONNECTOR, settled.note));
-          if (saved.state === 'acknowledged' && saved.removeAfterAcknowledged) {
-            await removeDevice(deps, { id: CONNECTOR, roles: [] }, saved.deviceGuid, { force: true }).catch((e) => {
-              report.failures++;
-              deps.log.warn(`The partnership of acknowledged wipe ${saved.actionId} could not be removed`, { error: describeError(e) });
-            });
-          }
+          await removeIfAsked(deps, saved).catch((e) => {
+            report.failures++;
+            deps.log.warn(`The partnership of acknowledged wipe ${saved.actionId} could not be removed`, { error: describeError(e) });
+          });
         } else if (a.kind === 'remove') {
           if (s) await changed(a, moved(deps, a, 'failed', CONNECTOR, 'The partnership is still in Exchange: the removal did not happen (it is not sent again)'));
           else {
@@ -97,4 +95,9 @@ export async function followUpActions(deps: ActionDeps): Promise<FollowUpReport>
   const after = await deps.actions.open(deps.tenantId);
   report.stillOpen = after.filter((a) => !isFinal(a.state)).length;
   return report;
+}
+
+/** After an acknowledged wipe that asked for it: the partnership is removed (ends wipe loops). */
+export async function removeIfAsked(deps: ActionDeps, a: StoredAction): Promise<void> {
+  if (a.state === 'acknowledged' && a.removeAfterAcknowledged) await removeDevice(deps, { id: CONNECTOR, roles: [] }, a.deviceGuid, { force: true });
 }

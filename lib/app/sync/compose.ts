@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../log';
+import { describeError } from '../../errors';
+import type { DeviceRecord } from '../../domain/device';
 import type { Storage, BreakLeaseResult } from '../../storage';
 import { breakSyncLease } from './break-lease';
 import type { FullSyncCheckpoint, InventorySource, SyncDeps, SyncProgress } from './ports';
@@ -24,6 +26,11 @@ export interface SyncAdapters {
   newSource(): InventorySource;
   /** Record times, budgets, checkpoints and the lease heartbeat; systemClock unless set. */
   clock?: Clock;
+  /**
+   * Told of the records a run writes, and when the run ended (whatever its outcome): the
+   * device actions follow wipes from them (a sync moves open actions on too).
+   */
+  watcher?: { written(records: readonly DeviceRecord[]): void; runEnded(log: Logger): Promise<void> };
 }
 
 export interface RunSyncOptions {
@@ -56,7 +63,10 @@ export function composeSync(a: SyncAdapters): SyncFeature {
     store: {
       // The sync's own writes go unguarded: it manages the inventory snapshot itself (stored-index.ts).
       summaries: (tenantId) => storage.syncDevices.listHashes(tenantId),
-      write: (records) => storage.syncDevices.upsertMany(records),
+      write: (records) => {
+        a.watcher?.written(records);
+        return storage.syncDevices.upsertMany(records);
+      },
       markRemoved: (tenantId, guids, at) => storage.syncDevices.markRemoved(tenantId, guids, at),
       snapshot: storage.snapshots,
     },
@@ -77,10 +87,18 @@ export function composeSync(a: SyncAdapters): SyncFeature {
     const log = o.log ?? a.log;
     return deps({ log, onProgress: o.onProgress ?? progressLogger(log, kind) });
   };
+  /** Runs the sync, then tells the watcher (its failure never fails the sync: the follow-up timer catches up). */
+  const afterwards = async <T>(o: { log?: Logger }, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } finally {
+      await a.watcher?.runEnded(o.log ?? a.log).catch((e) => (o.log ?? a.log).warn('Following device actions after the sync failed; the follow-up timer tries again', { error: describeError(e) }));
+    }
+  };
   return {
     deps,
-    run: (o) => (o.kind === 'full' ? runFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }) : runDeltaSync(depsFor(o, 'delta'), { maxDurationMs: o.maxDurationMs })),
-    continue: (o = {}) => continueFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }),
+    run: (o) => afterwards(o, () => (o.kind === 'full' ? runFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs }) : runDeltaSync(depsFor(o, 'delta'), { maxDurationMs: o.maxDurationMs }))),
+    continue: (o = {}) => afterwards(o, () => continueFullSync(depsFor(o, 'full'), { maxDurationMs: o.maxDurationMs })),
     breakLease: (actor, o = {}) => breakSyncLease({ tenantId: a.tenantId, state, audit: storage.audit, actor, log: o.log ?? a.log, clock: a.clock }),
   };
 }

@@ -18,6 +18,7 @@ import { summariseRun } from '../lib/app/sync/run-sync';
 import { consoleLogger, parseLogFormat } from '../lib/log';
 import { describeError, ValidationError } from '../lib/errors';
 import { readLocalCertificate } from './local-cert';
+import { Roles } from '../lib/http/caller';
 
 const root = path.join(__dirname, '..', '..');
 const localDir = path.join(root, '.local');
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
       `  Identity provider: ${stack.idp.url}/${stack.tenantId}/v2.0/.well-known/openid-configuration`,
       `  Tenant:            ${stack.tenantId}`,
       '',
-      '  A token for the API (roles Devices.Read, Devices.Manage, Devices.Wipe, Sync.Run, Policies.Manage):',
+      `  A token for the API (roles ${Object.values(Roles).join(', ')}):`,
       `    TOKEN=$(curl -s --cacert ${path.relative(process.cwd(), certPath)} -d grant_type=client_credentials -d client_id=${stack.callerApp.clientId} \\`,
       `      --data-urlencode client_secret=${stack.callerApp.secret} -d scope=${stack.callerApp.scope} \\`,
       `      ${stack.idp.url}/${stack.tenantId}/oauth2/v2.0/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,

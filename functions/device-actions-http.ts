@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
 import type { StoredAction } from '../lib/app/actions/ports';
-import { ForbiddenError, NotFoundError } from '../lib/errors';
+import { AppError, ForbiddenError, NotFoundError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
 import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
 
@@ -18,9 +18,25 @@ const view = (a: StoredAction) => {
   const { version: _version, ...rest } = a;
   return rest;
 };
-const accepted = (a: StoredAction) => ({ status: 202, body: view(a), headers: { location: `/api/actions/${a.actionId}` } });
+/**
+ * The connector lacking the Exchange role for the cmdlet is the connector's problem, not
+ * the caller's: 502 PermissionMissing naming the cmdlet (the action is kept, failed).
+ */
+function unlessRoleMissing(a: StoredAction): void {
+  const call = a.exchange.at(-1);
+  if (a.state === 'failed' && call?.exchangeCode === 'PermissionMissing') {
+    throw new AppError('PermissionMissing', `The connector may not run ${call.cmdlet} in Exchange (its Exchange role lacks it; GET /api/status lists what is missing). Action ${a.actionId} is recorded as failed.`, 502, { cmdlet: call.cmdlet, actionId: a.actionId });
+  }
+}
+const accepted = (a: StoredAction) => {
+  unlessRoleMissing(a);
+  return { status: 202, body: view(a), headers: { location: `/api/actions/${a.actionId}` } };
+};
 /** Exchange confirmed (block, allow, remove): 200; an outcome still open (unknown): 202 with where to follow it. */
-const confirmed = (a: StoredAction) => (a.state === 'done' || a.state === 'failed' ? { status: 200, body: view(a) } : accepted(a));
+const confirmed = (a: StoredAction) => {
+  unlessRoleMissing(a);
+  return a.state === 'done' || a.state === 'failed' ? { status: 200, body: view(a) } : accepted(a);
+};
 
 /** Declares the route (for the OpenAPI document) and registers its trigger. */
 const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {

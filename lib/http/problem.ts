@@ -50,7 +50,7 @@ const ANSWERS: Record<string, Answer> = {
   TenantUnresolved: { status: 503 },
   TokenAcquisitionFailed: { status: 502 },
   ScopeGroups: { status: 503 },
-  PermissionMissing: { status: 502, fields: ['cmdlet'] },
+  PermissionMissing: { status: 502, fields: ['cmdlet', 'actionId'] },
   ExoAuth: { status: 502, fields: ['cmdlet'] },
   ExoThrottled: { status: 503, fields: ['cmdlet'] },
   ExoTransient: { status: 503, fields: ['cmdlet'] },

@@ -252,6 +252,26 @@ describe('validation before Exchange', () => {
   });
 });
 
+describe('missing Exchange roles', () => {
+  test('When the connector may not run Clear-MobileDevice or Set-CASMailbox, then 502 PermissionMissing names the cmdlet (never 403), the action is kept failed and Exchange changed nothing', async () => {
+    const d = pick();
+    emu().denyCmdlets(['Clear-MobileDevice', 'Set-CASMailbox']);
+    const w = await call('POST', `devices/${d.deviceGuid}/wipe`, { body: {} });
+    const b = await call('POST', `devices/${d.deviceGuid}/block`, { body: {} });
+    emu().allowAll();
+    expect(w.status).toBe(502);
+    expect(w.body).toMatchObject({ code: 'PermissionMissing', cmdlet: 'Clear-MobileDevice' });
+    expect(b.status).toBe(502);
+    expect(b.body).toMatchObject({ code: 'PermissionMissing', cmdlet: 'Set-CASMailbox' });
+    expect(emu().getDevice(d.deviceGuid)!.accountOnlyDeviceWipeRequestTime).toBeNull();
+    expect(emu().getMailbox(d.mailbox)!.blockedDeviceIds).not.toContain(d.deviceId);
+    const stored = await fx.runtime.storage.actions.forDevice(fx.stack.tenantId, d.deviceGuid);
+    expect(stored.map((a) => a.state)).toEqual(['failed', 'failed']);
+    // The wipe slot is free again: once the role is granted, a wipe goes through.
+    expect((await call('POST', `devices/${d.deviceGuid}/wipe`, { body: {} })).status).toBe(202);
+  });
+});
+
 describe('the follow-up timer', () => {
   test('When the actionFollowUp timer runs while another instance syncs, then it holds its own lease and moves a picked-up wipe on; nothing open costs no Exchange call', async () => {
     const d = pick();

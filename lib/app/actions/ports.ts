@@ -19,6 +19,8 @@ export interface ExchangeCall {
   outcome: 'done' | 'refused' | 'outcomeUnknown';
   /** Exchange's own words when it refused. */
   detail?: string;
+  /** The refusal's code (e.g. PermissionMissing: the connector lacks the role for the cmdlet). */
+  exchangeCode?: string;
 }
 
 export interface Approval {

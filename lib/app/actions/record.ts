@@ -68,7 +68,7 @@ export async function exchangeCall(deps: ActionDeps, a: Pick<DeviceAction, 'acti
     const r = await run();
     result = { outcome: 'done', call: { cmdlet, at, requestId: r.requestId, outcome: 'done' } };
   } catch (e) {
-    if (e instanceof ExchangeRefusedError) result = { outcome: 'refused', error: e, call: { cmdlet, at, requestId: e.requestId, outcome: 'refused', detail: e.message } };
+    if (e instanceof ExchangeRefusedError) result = { outcome: 'refused', error: e, call: { cmdlet, at, requestId: e.requestId, outcome: 'refused', detail: e.message, exchangeCode: e.exchangeCode } };
     else if (e instanceof ExchangeOutcomeUnknownError) result = { outcome: 'outcomeUnknown', call: { cmdlet, at, requestId: null, outcome: 'outcomeUnknown', detail: e.message } };
     else {
       // A failure this layer cannot classify (storage, a bug): the call may have gone out.

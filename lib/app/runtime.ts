@@ -26,6 +26,7 @@ import { createPermissionProbe } from '../exo/permission-probe';
 import { createDeviceExchange } from '../exo/actions';
 import { systemClock } from '../clock';
 import { composeActions, type ActionsFeature } from './actions/compose';
+import { composeAudit, type AuditFeature } from './audit/compose';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -43,6 +44,7 @@ export interface Runtime {
   /** Features: what triggers, the CLI and the local stack call. */
   sync: SyncFeature;
   actions: ActionsFeature;
+  audit: AuditFeature;
   status: StatusFeature;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
@@ -147,6 +149,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     verifyCaller,
     sync,
     actions,
+    audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),

@@ -15,6 +15,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '401': 'No bearer token, or one the connector refused',
   '403': 'The caller lacks the app role this operation needs',
   '413': 'The body is larger than this operation accepts',
+  '415': 'The body is not sent as application/json',
   '500': 'The connector failed unexpectedly (a correlation id names the log entry)',
   '502': 'Exchange Online, Entra ID or Table Storage refused the connector (for example a missing role)',
   '503': 'The connector is misconfigured, or a dependency is unavailable or throttling',
@@ -84,7 +85,7 @@ export function openApiDocument(
       responses[status] = { description: a.description, ...(a.schema ? { content: { 'application/json': { schema: schemaOf(a.schema, 'output') } } } : {}) };
     }
     for (const [status, description] of Object.entries(ERROR_STATUSES)) {
-      if (status === '413' && !r.body) continue;
+      if ((status === '413' || status === '415') && !r.body) continue;
       responses[status] = { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     }
     (paths[path] ??= {})[r.method.toLowerCase()] = {

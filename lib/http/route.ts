@@ -3,9 +3,10 @@
  * required app role, zod schemas for route parameters, query, headers and body, the
  * answers it gives) and `routeHandler` turns it into a Functions handler that, in this
  * order: refuses a request without a bearer token (before anything is loaded, so a
- * misconfigured connector still answers 401), verifies the caller and its role, caps and
- * parses the body, validates every input, runs the handler and maps any error through
- * the problem table. Declared routes are collected for the OpenAPI document.
+ * misconfigured connector still answers 401), verifies the caller and its role, caps the
+ * body, refuses one not sent as application/json (415) and parses it, validates every
+ * input, runs the handler and maps any error through the problem table. Declared routes
+ * are collected for the OpenAPI document.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
@@ -14,7 +15,7 @@ import type { Logger } from '../log';
 import type { Caller, CallerVerifier, Role } from './caller';
 import { contextLogger } from '../functions/context-logger';
 import { problemResponse } from './problem';
-import { readBody } from './body';
+import { readBody, requireJsonBody } from './body';
 import { parseJson, validate } from './validate';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,6 +112,7 @@ export function routeHandler<R extends RouteRuntime, P, Q, H, B>(
       let body = undefined as B;
       if (spec.body) {
         const text = await readBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+        requireJsonBody(request.headers.get('content-type'), text);
         body = validate(spec.body, parseJson(text), 'body');
       }
       const answer = await spec.handle({ runtime, caller, params, query, headers, body, log, correlationId });

@@ -93,6 +93,7 @@ describe('filters', () => {
       { at: '2024-04-02T06:00:00.000Z', actor: 'ann@contoso.com', action: 'wipe.request', target: B },
       { at: '2024-04-20T18:00:00.000Z', actor: 'app:5b1e', action: 'wipeish.other', target: A },
       { at: '2024-05-10T09:00:00.000Z', actor: 'bob@contoso.com', action: 'device.remove', target: A },
+      { at: '2024-06-01T00:00:00.000Z', actor: "o'brien@contoso.com", action: "device.block' or action ne '", target: B },
     ]);
   });
   const year = { from: '2024-01-01T00:00:00Z', to: '2024-12-31T23:59:59Z' };
@@ -111,6 +112,9 @@ describe('filters', () => {
     expect(await listed({ ...year, action: 'wipe' })).toEqual(expected((e) => e.action.startsWith('wipe')));
     expect(await listed({ ...year, action: 'device.', actor: 'bob@contoso.com', device: B })).toEqual(expected((e) => e.action.startsWith('device.') && e.actor === 'bob@contoso.com' && e.target === B));
     expect(await listed({ ...year, actor: 'nobody@contoso.com' })).toEqual([]);
+    // Quotes in a value stay inside its OData string.
+    expect(await listed({ ...year, actor: "o'brien@contoso.com" })).toEqual(expected((e) => e.actor === "o'brien@contoso.com"));
+    expect(await listed({ ...year, actor: "x' or actor ne '" })).toEqual([]);
   });
 
   test('When a time range is given, then it selects the entries from `from` to `to`, both inclusive, across months', async () => {

@@ -103,6 +103,15 @@ interface RouteMatcher {
 }
 
 /** Functions route templates: literals, {name}, {name?}, {name:constraint}, {*rest}. */
+/** A path segment decoded; a malformed escape (`%zz`) matches no route: 404 (choice: what the Functions host answers is not documented; never a 500). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function compileRoute(registration: FunctionRegistration): RouteMatcher {
   const segments = (registration.route ?? registration.name).replace(/^\/+|\/+$/g, '').split('/');
   return {
@@ -119,14 +128,18 @@ function compileRoute(registration: FunctionRegistration): RouteMatcher {
         }
         const [, catchAll, name, optional] = m;
         if (catchAll) {
-          params[name] = parts.slice(i).map(decodeURIComponent).join('/');
+          const rest = parts.slice(i).map(decodeSegment);
+          if (rest.some((p) => p === null)) return null;
+          params[name] = rest.join('/');
           return params;
         }
         if (parts[i] === undefined || parts[i] === '') {
           if (!optional) return null;
           continue;
         }
-        params[name] = decodeURIComponent(parts[i]);
+        const value = decodeSegment(parts[i]);
+        if (value === null) return null;
+        params[name] = value;
       }
       return parts.length <= segments.length ? params : null;
     },

@@ -107,7 +107,8 @@ export function routeHandler<R extends RouteRuntime, P, Q, H, B>(
       }
       const caller = await runtime.verifyCaller(authorization, spec.role);
       const params = spec.params ? validate(spec.params, request.params ?? {}, 'route') : ({} as P);
-      const query = spec.query ? validate(spec.query, Object.fromEntries(request.query.entries()), 'query') : ({} as Q);
+      // `code` is the Functions host's function key when sent in the query: the host's, never a route parameter.
+      const query = spec.query ? validate(spec.query, Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code')), 'query') : ({} as Q);
       const headers = spec.headers ? validate(spec.headers, Object.fromEntries(request.headers.entries()), 'header') : ({} as H);
       let body = undefined as B;
       if (spec.body) {

@@ -177,3 +177,14 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/api/sync'].post.requestBody.content['application/json'].schema.properties.kind.enum).toEqual(['full', 'delta']);
   });
 });
+
+describe('the local host', () => {
+  test('When a path holds a malformed percent-escape, then no route matches (404), never a 500; a function key in the query is not a route parameter', async () => {
+    const token = await stack.callerToken({ roles: ['Devices.Read', 'Devices.Manage'] });
+    const bad = await call('devices/%zz', { token });
+    expect(bad.status).toBe(404);
+    const withKey = await call('devices/00000000-0000-0000-0000-000000000000?force=false&code=some-function-key', { method: 'DELETE', token });
+    expect(withKey.status).toBe(404);
+    expect(((await withKey.json()) as { code: string }).code).toBe('NotFound');
+  });
+});

@@ -123,7 +123,10 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
         return null;
       }
       try {
-        return await followUpActions(deps(log));
+        // Like the sync: an instance that lost the lease writes nothing more (each update checks it first).
+        const d = deps(log);
+        const keeper = taken.keeper;
+        return await followUpActions({ ...d, actions: { ...d.actions, update: (x) => (keeper.check(), d.actions.update(x)) } });
       } finally {
         await taken.keeper.stop();
       }

@@ -6,7 +6,8 @@
  * act (it refused, throttled before running it, or the app lacks the role) and is a
  * refusal naming the cmdlet and Exchange's words.
  */
-import type { CallReceipt, DeviceExchange, DeviceNow } from '../app/actions/ports';
+import type { CallReceipt, DeviceExchange } from '../app/actions/ports';
+import type { StatisticsFacts } from '../domain/device';
 import { ExchangeOutcomeUnknownError, ExchangeRefusedError } from '../app/actions/ports';
 import type { ExoClient } from './client';
 import { getCasMailbox, type MobileDeviceStatistics } from './cmdlets';
@@ -15,7 +16,6 @@ import { genericHashTable } from './values';
 import { ExoError, ExoOutcomeUnknownError } from './errors';
 import { statisticsFactsOf } from './inventory/facts';
 
-type Stats = NonNullable<DeviceNow['statistics']>;
 
 function translate(e: unknown, cmdlet: string): unknown {
   if (e instanceof ExoOutcomeUnknownError) return new ExchangeOutcomeUnknownError(cmdlet, e.exchangeMessage ?? e.message);
@@ -23,7 +23,6 @@ function translate(e: unknown, cmdlet: string): unknown {
   return e;
 }
 
-const statsOf = (s: MobileDeviceStatistics): Stats => statisticsFactsOf(s);
 
 export function createDeviceExchange(client: ExoClient): DeviceExchange {
   /** One state-changing call; its receipt carries Exchange's request id. */
@@ -58,14 +57,10 @@ export function createDeviceExchange(client: ExoClient): DeviceExchange {
       const m = await read('Get-CASMailbox', () => getCasMailbox(client, mailbox));
       return { allowed: m.ActiveSyncAllowedDeviceIDs ?? [], blocked: m.ActiveSyncBlockedDeviceIDs ?? [] };
     },
-    async deviceNow(d) {
-      const all = await this.mailboxNow(d.mailbox);
-      return { statistics: all.get(d.guid.toLowerCase()) ?? null };
-    },
     async mailboxNow(mailbox) {
       const items = await read('Get-MobileDeviceStatistics', () => client.invoke<MobileDeviceStatistics>('Get-MobileDeviceStatistics', { Mailbox: mailbox }, mailboxAnchor(mailbox, {})));
-      const out = new Map<string, Stats | null>();
-      for (const s of items) if (typeof s.Guid === 'string' && s.Guid) out.set(s.Guid.toLowerCase(), statsOf(s));
+      const out = new Map<string, StatisticsFacts>();
+      for (const s of items) if (typeof s.Guid === 'string' && s.Guid) out.set(s.Guid.toLowerCase(), statisticsFactsOf(s));
       return out;
     },
   };

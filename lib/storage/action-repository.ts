@@ -29,8 +29,7 @@ function fromEntity(e: Record<string, unknown> & { etag: string }): StoredAction
 }
 
 function toEntity(a: DeviceAction) {
-  const { ...plain } = a as DeviceAction & { version?: string };
-  delete plain.version;
+  const { version: _version, ...plain } = a as DeviceAction & { version?: string };
   return { partitionKey: devicePk(a.tenantId, a.deviceGuid), rowKey: idKey('actionId', a.actionId), state: a.state, kind: a.kind, data: JSON.stringify(plain) };
 }
 

@@ -159,22 +159,7 @@ export function createAuditRepository(client: TableClient): AuditRepository {
         if (page.done) break;
         for (const e of page.value) {
           if (out.length >= limit) break;
-          let details: Record<string, unknown> = {};
-          try {
-            details = JSON.parse(String(e.details ?? '{}')) as Record<string, unknown>;
-          } catch {
-            details = { unreadable: String(e.details) };
-          }
-          out.push({
-            id: String(e.id ?? ''),
-            tenantId: String(e.tenantId ?? ''),
-            at: String(e.at ?? ''),
-            actor: String(e.actor ?? ''),
-            action: String(e.action ?? ''),
-            target: String(e.target ?? ''),
-            outcome: String(e.outcome ?? ''),
-            details,
-          });
+          out.push(entryOf(e));
         }
       }
       return out;

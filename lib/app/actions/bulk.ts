@@ -8,10 +8,9 @@
  * no bulk form). Each device's result (done, skipped and why, failed and why) is in the
  * answer and the audit. Bulk wipes always wait for a second person (wipe.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { ValidationError, describeError } from '../../errors';
 import { isStale } from '../../domain/inventory';
-import { audit, exchangeCall } from './record';
+import { audit, exchangeCall, newActionId } from './record';
 import type { ActionDeps, InventoryDevice } from './ports';
 import { requestWipe, type Requester } from './wipe';
 
@@ -116,7 +115,8 @@ const mailboxIdentity = (d: InventoryDevice) => d.userUpn ?? d.mailbox;
 
 export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkRequest): Promise<BulkAnswer> {
   if (!!r.devices === !!r.filter) throw ValidationError.of('body', 'name the devices ("devices") or a filter ("filter"), one of the two');
-  const bulkId = `${new Date(deps.clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  // The action id's form: GET /api/actions/{id} and approve take either.
+  const bulkId = newActionId(deps.clock.now());
   const results: DeviceResult[] = [];
   const chosen = await select(deps, r, results);
   const answer: BulkAnswer = { bulkId, action: r.action, dryRun: r.dryRun, selected: chosen.length, counts: { done: 0, skipped: 0, failed: 0, awaitingApproval: 0 } };

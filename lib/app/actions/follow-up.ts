@@ -7,7 +7,7 @@
  * for once acknowledged (removeAfterAcknowledged).
  */
 import { describeError } from '../../errors';
-import { isFinal, settleWipe, wipeFactsOf } from '../../domain/device-action';
+import { isFinal, isFollowed, settleWipe, wipeFactsOf } from '../../domain/device-action';
 import { removeDevice } from './access';
 import { audit, CONNECTOR, moved } from './record';
 import type { ActionDeps, StoredAction } from './ports';
@@ -23,8 +23,6 @@ export interface FollowUpReport {
   /** Open afterwards: the timer runs again soon while any remain. */
   stillOpen: number;
 }
-
-const FOLLOWED = new Set(['submitting', 'outcomeUnknown', 'requested', 'sent']);
 
 export async function followUpActions(deps: ActionDeps): Promise<FollowUpReport> {
   const open = await deps.actions.open(deps.tenantId);
@@ -43,7 +41,7 @@ export async function followUpActions(deps: ActionDeps): Promise<FollowUpReport>
     try {
       if (a.state === 'awaitingApproval' && a.approval && Date.parse(a.approval.expiresAt) <= now) {
         await changed(a, moved(deps, a, 'expired', CONNECTOR, `Nobody approved it before ${a.approval.expiresAt}`));
-      } else if (FOLLOWED.has(a.state) && !inFlight(a)) {
+      } else if (isFollowed(a.state) && !inFlight(a)) {
         const list = byMailbox.get(a.device.mailboxIdentity) ?? [];
         list.push(a);
         byMailbox.set(a.device.mailboxIdentity, list);

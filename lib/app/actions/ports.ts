@@ -141,12 +141,6 @@ export interface DeviceInventory {
   markRemoved(tenantId: string, deviceGuid: string, at: string): Promise<void>;
 }
 
-/** What Exchange answered about a device right now (statistics), for the follow-up. */
-export interface DeviceNow {
-  /** null: Exchange no longer has the partnership. */
-  statistics: StatisticsFacts | null;
-}
-
 /** A state-changing call Exchange refused: nothing changed there. */
 export class ExchangeRefusedError extends AppError {
   constructor(readonly cmdlet: string, message: string, readonly requestId: string | null, readonly exchangeCode: string) {
@@ -173,10 +167,8 @@ export interface DeviceExchange {
   setDeviceLists(mailbox: string, change: { allowed?: { add?: string[]; remove?: string[] }; blocked?: { add?: string[]; remove?: string[] } }): Promise<CallReceipt>;
   /** The mailbox's allowed and blocked DeviceIds (Get-CASMailbox), to settle a list change of unknown outcome. */
   deviceLists(mailbox: string): Promise<{ allowed: string[]; blocked: string[] }>;
-  /** Statistics of one partnership, by its Guid. */
-  deviceNow(device: { guid: string; mailbox: string }): Promise<DeviceNow>;
   /** Statistics of every partnership of one mailbox, by lower-cased Guid (one call for many actions). */
-  mailboxNow(mailbox: string): Promise<Map<string, DeviceNow['statistics']>>;
+  mailboxNow(mailbox: string): Promise<Map<string, StatisticsFacts>>;
 }
 
 export interface ActionSettings {

@@ -93,7 +93,9 @@ export async function requestWipe(deps: ActionDeps, caller: Requester, r: WipeRe
 
 /** Sends Clear-MobileDevice once; the action records what Exchange answered. */
 async function submitWipe(deps: ActionDeps, a: StoredAction): Promise<StoredAction> {
-  const submitting = await deps.actions.update({ ...moved(deps, a, 'submitting', a.requestedBy, 'Sending Clear-MobileDevice'), submittedAt: new Date(deps.clock.now()).toISOString() });
+  // Already `submitting` (requested, or approved): the send time is stored before the call, so a follow-up can tell ours from an earlier request.
+  const at = new Date(deps.clock.now()).toISOString();
+  const submitting = await deps.actions.update({ ...a, submittedAt: at, updatedAt: at });
   const r = await exchangeCall(deps, submitting, 'Clear-MobileDevice', () => deps.exchange.wipe({ guid: a.deviceGuid }, { accountOnly: a.mode !== 'full', notify: a.notify }));
   let next = withCall(submitting, r.call);
   if (r.outcome === 'done') next = moved(deps, next, 'requested', 'connector', 'Exchange accepted the wipe request; the device gets it when it next connects');

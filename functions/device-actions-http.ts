@@ -12,6 +12,9 @@ const actionId = z.object({ id: z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/, '
 const idempotencyKey = z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1-200 visible ASCII characters').optional() });
 const action = z.object({ actionId: z.string(), deviceGuid: z.string(), kind: z.string(), state: z.string(), history: z.array(z.object({}).passthrough()) }).passthrough();
 const noBody = z.object({}).strict();
+/** The cmdlets each route invokes (the install check's deviceActions feature): refused before any call when missing. */
+const needs = (...cmdlets: string[]) => ({ feature: 'deviceActions', cmdlets });
+const BULK_CMDLETS = { block: ['Set-CASMailbox'], allow: ['Set-CASMailbox'], remove: ['Set-CASMailbox', 'Remove-MobileDevice'], wipe: ['Clear-MobileDevice'] } as const;
 
 /** The action as answered: without its storage version. */
 const view = (a: StoredAction) => {
@@ -71,7 +74,7 @@ const wipeBody = z
   .strict();
 
 route({
-  name: 'wipeDevice', method: 'POST', route: 'devices/{guid}/wipe', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: wipeBody, maxBodyBytes: 4096,
+  name: 'wipeDevice', method: 'POST', route: 'devices/{guid}/wipe', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: wipeBody, maxBodyBytes: 4096, needs: needs('Clear-MobileDevice'),
   summary: 'Asks Exchange to wipe the device (account only unless "mode":"full", which needs Devices.WipeFull too)',
   description: 'Answers 202 with Location: /api/actions/{id}; the action follows the wipe to the device\'s acknowledgement (its own word, not proof of erasure).',
   answers: { 202: { description: 'The wipe action', schema: action } },
@@ -82,7 +85,7 @@ route({
 });
 
 route({
-  name: 'cancelWipe', method: 'POST', route: 'devices/{guid}/wipe/cancel', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: noBody,
+  name: 'cancelWipe', method: 'POST', route: 'devices/{guid}/wipe/cancel', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: noBody, needs: needs('Clear-MobileDevice'),
   summary: 'Withdraws a wipe the device has not picked up',
   answers: { 200: { description: 'The wipe action, cancelled', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
   handle: ({ runtime, caller, params, headers, log }) =>
@@ -94,7 +97,7 @@ route({
 
 for (const kind of ['block', 'allow'] as const) {
   route({
-    name: `${kind}Device`, method: 'POST', route: `devices/{guid}/${kind}`, role: Roles.Manage, params: guid, headers: idempotencyKey, body: noBody,
+    name: `${kind}Device`, method: 'POST', route: `devices/{guid}/${kind}`, role: Roles.Manage, params: guid, headers: idempotencyKey, body: noBody, needs: needs('Set-CASMailbox'),
     summary: kind === 'block' ? "Blocks the device: its DeviceId onto the mailbox's blocked list, off the allowed one (one Set-CASMailbox)" : "Allows the device (also out of quarantine): its DeviceId onto the mailbox's allowed list, off the blocked one (one Set-CASMailbox)",
     answers: { 200: { description: 'Exchange confirmed (or refused: state failed)', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
     handle: ({ runtime, caller, params, headers, log }) =>
@@ -103,7 +106,7 @@ for (const kind of ['block', 'allow'] as const) {
 }
 
 route({
-  name: 'removeDevice', method: 'DELETE', route: 'devices/{guid}', role: Roles.Manage, params: guid, headers: idempotencyKey,
+  name: 'removeDevice', method: 'DELETE', route: 'devices/{guid}', role: Roles.Manage, params: guid, headers: idempotencyKey, needs: needs('Set-CASMailbox', 'Remove-MobileDevice'),
   query: z.object({ force: z.enum(['true', 'false']).default('false') }).strict(),
   summary: 'Removes the partnership (not a wipe) and takes its DeviceId off both lists; refused while a wipe is open unless ?force=true',
   answers: { 200: { description: 'Exchange confirmed (or refused: state failed)', schema: action }, 202: { description: 'No answer from Exchange: the follow-up tells', schema: action } },
@@ -123,7 +126,7 @@ route({
 });
 
 route({
-  name: 'approveAction', method: 'POST', route: 'actions/{id}/approve', role: Roles.Wipe, params: actionId, body: noBody,
+  name: 'approveAction', method: 'POST', route: 'actions/{id}/approve', role: Roles.Wipe, params: actionId, body: noBody, needs: needs('Clear-MobileDevice'),
   summary: "A second person's approval of a wipe that waits for it (never the requester's own); with a bulk id, of every wipe of that bulk",
   answers: { 202: { description: 'Approved and sent to Exchange (a bulk: every action)', schema: z.union([action, z.object({ bulkId: z.string(), actions: z.array(action) })]) } },
   handle: async ({ runtime, caller, params, log }) => {
@@ -171,6 +174,7 @@ route({
   handle: async ({ runtime, caller, body, log }) => {
     const role = BULK_ROLE[body.action];
     if (!caller.roles.includes(role)) throw new ForbiddenError(`A bulk ${body.action} needs the app role ${role}`, { requiredRole: role });
+    if (!body.dryRun) await runtime.featureGate.require(needs(...BULK_CMDLETS[body.action]));
     return { status: 200, body: await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log) };
   },
 });

@@ -27,6 +27,7 @@ import { createDeviceExchange } from '../exo/actions';
 import { systemClock } from '../clock';
 import { composeActions, type ActionsFeature } from './actions/compose';
 import { composeAudit, type AuditFeature } from './audit/compose';
+import { createFeatureGate, type FeatureGate } from './features/gate';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -41,6 +42,8 @@ export interface Runtime {
   exo: ExoClient;
   storage: Storage;
   verifyCaller: CallerVerifier;
+  /** Refuses routes whose cmdlets the install check found missing. */
+  featureGate: FeatureGate;
   /** Features: what triggers, the CLI and the local stack call. */
   sync: SyncFeature;
   actions: ActionsFeature;
@@ -147,6 +150,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     exo,
     storage,
     verifyCaller,
+    featureGate: createFeatureGate({ tenantId: config.tenantId, status: storage.state, clock: o.clock ?? systemClock }),
     sync,
     actions,
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),

@@ -51,6 +51,8 @@ const ANSWERS: Record<string, Answer> = {
   TokenAcquisitionFailed: { status: 502 },
   ScopeGroups: { status: 503 },
   PermissionMissing: { status: 502, fields: ['cmdlet', 'actionId'] },
+  // The install check found the route's cmdlets missing from the app's Exchange role: refused before any call.
+  FeatureUnavailable: { status: 503, fields: ['feature', 'missingCmdlets', 'checkedAt', 'nextCheckAt'] },
   ExoAuth: { status: 502, fields: ['cmdlet'] },
   ExoThrottled: { status: 503, fields: ['cmdlet'] },
   ExoTransient: { status: 503, fields: ['cmdlet'] },

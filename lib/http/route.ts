@@ -60,6 +60,8 @@ export interface RouteSpec<R, P = Record<string, never>, Q = Record<string, neve
   headers?: z.ZodType<H>;
   body?: z.ZodType<B>;
   maxBodyBytes?: number;
+  /** The Exchange feature and cmdlets the route invokes: refused (503 FeatureUnavailable) when the install check found any missing. */
+  needs?: { feature: string; cmdlets: readonly string[] };
   /** The success answers (errors are problem+json, documented once). */
   answers: Record<number, AnswerSpec>;
   handle(input: RouteInput<R, P, Q, H, B>): Promise<RouteAnswer>;
@@ -68,6 +70,8 @@ export interface RouteSpec<R, P = Record<string, never>, Q = Record<string, neve
 /** What the route helper needs of the process: the caller check, and the rest the handler gets. */
 export interface RouteRuntime {
   verifyCaller: CallerVerifier;
+  /** Refuses a route whose cmdlets the install check found missing (lib/app/features/gate.ts). */
+  featureGate?: { require(need: { feature: string; cmdlets: readonly string[] }): Promise<void> };
 }
 
 /** Every route declared in this process, for the OpenAPI document. */
@@ -116,6 +120,8 @@ export function routeHandler<R extends RouteRuntime, P, Q, H, B>(
         requireJsonBody(request.headers.get('content-type'), text);
         body = validate(spec.body, parseJson(text), 'body');
       }
+      // After validation: a bad request is told what is wrong with it whatever Exchange allows.
+      if (spec.needs) await runtime.featureGate?.require(spec.needs);
       const answer = await spec.handle({ runtime, caller, params, query, headers, body, log, correlationId });
       const answerHeaders: Record<string, string> = { 'cache-control': 'no-store', ...(answer.body === undefined ? {} : { 'content-type': 'application/json' }), ...answer.headers };
       const response: HttpResponseInit = { status: answer.status, headers: answerHeaders };

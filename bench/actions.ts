@@ -15,13 +15,12 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadConfig, type Env } from '../lib/config';
+import { MAILBOX_CONCURRENCY as BULK_MAILBOX_CONCURRENCY } from '../lib/app/actions/bulk-job';
 import { createRuntime } from '../lib/app/runtime';
 import { silentLogger } from '../lib/log';
 import type { DeviceRecord } from '../lib/domain/device';
 import type { LocalStack } from '../dev/local-stack';
 
-/** lib/app/actions/bulk.ts MAILBOX_CONCURRENCY: mailboxes a bulk action keeps in flight. */
-const BULK_MAILBOX_CONCURRENCY = 16;
 const SINGLE_WIPES = 5;
 const WIPE_ROLES = ['Devices.Read', 'Devices.Manage', 'Devices.Wipe'];
 
@@ -110,7 +109,8 @@ const msText = (ms: number) => `${Math.round(ms)} ms`;
 
 export async function runActionScenarios(o: ActionScenarioOptions): Promise<void> {
   const control = o.stack.emulator.control;
-  const settings = { ...o.settings, WIPES_PER_HOUR_BEFORE_APPROVAL: '1000' };
+  // The whole bulk inside one request (200 s, the most allowed), so its wall time is one answer's.
+  const settings = { ...o.settings, WIPES_PER_HOUR_BEFORE_APPROVAL: '1000', BULK_ANSWER_WITHIN_SECONDS: '200' };
   const concurrency = Math.min(BULK_MAILBOX_CONCURRENCY, loadConfig(settings).exchange.maxConcurrency);
 
   const reader = createRuntime(loadConfig(settings), silentLogger);

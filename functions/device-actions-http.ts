@@ -114,14 +114,18 @@ route({
     runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['remove', params.guid.toLowerCase(), query.force] }, async () => confirmed(await runtime.actions.remove(caller, params.guid, { force: query.force === 'true' }, log))),
 });
 
+const bulkAnswer = z.object({ bulkId: z.string(), action: z.string(), state: z.enum(['done', 'running']), selected: z.number(), counts: z.object({}).passthrough() }).passthrough();
+
 route({
   name: 'getAction', method: 'GET', route: 'actions/{id}', role: Roles.Read, params: actionId,
-  summary: 'One action: its state and history',
-  answers: { 200: { description: 'The action', schema: action } },
+  summary: 'One action: its state and history; or, with a bulk id, the bulk: its state, progress and the result of each device so far',
+  answers: { 200: { description: 'The action, or the bulk', schema: z.union([action, bulkAnswer]) } },
   handle: async ({ runtime, params }) => {
     const a = await runtime.actions.action(params.id);
-    if (!a) throw new NotFoundError(`No action ${params.id}`, { actionId: params.id });
-    return { status: 200, body: view(a) };
+    if (a) return { status: 200, body: view(a) };
+    const bulk = await runtime.actions.bulkJob(params.id);
+    if (!bulk) throw new NotFoundError(`No action or bulk ${params.id}`, { actionId: params.id });
+    return { status: 200, body: bulk };
   },
 });
 
@@ -167,14 +171,25 @@ const bulkBody = z
 const BULK_ROLE = { block: Roles.Manage, allow: Roles.Manage, remove: Roles.Manage, wipe: Roles.Wipe } as const;
 
 route({
-  name: 'bulkAction', method: 'POST', route: 'actions/bulk', role: Roles.Read, body: bulkBody, maxBodyBytes: 512 * 1024,
+  name: 'bulkAction', method: 'POST', route: 'actions/bulk', role: Roles.Read, headers: idempotencyKey, body: bulkBody, maxBodyBytes: 512 * 1024,
   summary: 'Blocks, allows, removes or wipes many devices, named or chosen by filter; "dryRun":true answers the exact devices it would touch',
-  description: 'The role is the action\'s: Devices.Manage for block, allow and remove, Devices.Wipe for wipe. Block and allow are one Set-CASMailbox per mailbox; every bulk wipe waits for a second person (POST /api/actions/{id}/approve with the bulk id approves all of it).',
-  answers: { 200: { description: 'Per-device results', schema: z.object({ bulkId: z.string(), selected: z.number(), counts: z.object({}).passthrough() }).passthrough() } },
-  handle: async ({ runtime, caller, body, log }) => {
+  description:
+    'The role is the action\'s: Devices.Manage for block, allow and remove, Devices.Wipe for wipe. Block and allow are one Set-CASMailbox per mailbox; every bulk wipe waits for a second person (POST /api/actions/{id}/approve with the bulk id approves all of it). ' +
+    'A bulk still running after BULK_ANSWER_WITHIN_SECONDS answers 202 with Location: /api/actions/{bulkId}, and the action follow-up carries it on.',
+  answers: { 200: { description: 'Every device\'s result', schema: bulkAnswer }, 202: { description: 'Still running: the results so far; follow it at Location', schema: bulkAnswer } },
+  handle: async ({ runtime, caller, headers, body, log }) => {
     const role = BULK_ROLE[body.action];
     if (!caller.roles.includes(role)) throw new ForbiddenError(`A bulk ${body.action} needs the app role ${role}`, { requiredRole: role });
     if (!body.dryRun) await runtime.featureGate.require(needs(...BULK_CMDLETS[body.action]));
-    return { status: 200, body: await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log) };
+    // A retry gets the first answer's status and counts, and where the results are (10,000 of them are too large to keep).
+    const stored = (a: { status: number; body: unknown }) => {
+      const { results: _r, devices: _d, ...summary } = a.body as Record<string, unknown>;
+      return { status: a.status, body: { ...summary, resultsAt: `/api/actions/${String(summary.bulkId)}` }, headers: { location: `/api/actions/${String(summary.bulkId)}` } };
+    };
+    // A dry run changes nothing: it is simply answered again.
+    return runtime.actions.idempotent({ callerId: caller.id, key: body.dryRun ? undefined : headers['idempotency-key'], request: ['bulk', body], stored }, async () => {
+      const answer = await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log);
+      return answer.state === 'running' ? { status: 202, body: answer, headers: { location: `/api/actions/${answer.bulkId}` } } : { status: 200, body: answer };
+    });
   },
 });

@@ -48,6 +48,8 @@ export interface Config {
     wipesPerHourBeforeApproval: number;
     approvalTtlMs: number;
     noContactAfterDays: number;
+    /** A bulk still running after this long answers 202; the follow-up carries it on. */
+    bulkAnswerWithinMs: number;
   };
   api: {
     /** Audience (application ID URI or client id) that inbound tokens must carry. */

@@ -19,6 +19,8 @@ export interface StoredAuditEntry extends AuditEntry {
 export interface AuditRepository {
   /** Inserts only; an entry is never changed afterwards. */
   append(entry: AuditEntry): Promise<StoredAuditEntry>;
+  /** Inserts many, 100 to a transaction of one month's partition (a bulk's per-device entries). */
+  appendMany(entries: readonly AuditEntry[]): Promise<void>;
   /** One month (`YYYY-MM` or `YYYYMM`), newest first, at most `limit` (default 1,000). */
   list(tenantId: string, month: string, o?: { limit?: number }): Promise<StoredAuditEntry[]>;
   /** Entries from `from` to `to` (both inclusive), newest first across months, at most `limit` (1..1,000). */
@@ -125,27 +127,46 @@ function detailsJson(details: Record<string, unknown>): string {
   return JSON.stringify({ truncated: true, length: json.length, preview: json.slice(0, 2_000) });
 }
 
+function toEntity(entry: AuditEntry, id: string): TableEntity {
+  return {
+    partitionKey: `${tenantKey(entry.tenantId)}-${monthOf(entry.at)}`,
+    rowKey: `${invertedTime(entry.at)}-${id}`,
+    id,
+    tenantId: entry.tenantId,
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    outcome: entry.outcome,
+    details: detailsJson(entry.details),
+  };
+}
+
 export function createAuditRepository(client: TableClient): AuditRepository {
   return {
     async append(entry) {
-      const tenant = tenantKey(entry.tenantId);
       const id = randomUUID();
-      const entity: TableEntity = {
-        partitionKey: `${tenant}-${monthOf(entry.at)}`,
-        rowKey: `${invertedTime(entry.at)}-${id}`,
-        id,
-        tenantId: entry.tenantId,
-        at: entry.at,
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target,
-        outcome: entry.outcome,
-        details: detailsJson(entry.details),
-      };
       // createEntity, not upsert: the random id makes a collision impossible, and an
       // insert can never overwrite an existing entry.
-      await guard('append audit entry', () => client.createEntity(entity));
+      await guard('append audit entry', () => client.createEntity(toEntity(entry, id)));
       return { ...entry, id };
+    },
+
+    async appendMany(entries) {
+      const byPartition = new Map<string, TableEntity[]>();
+      for (const e of entries) {
+        const entity = toEntity(e, randomUUID());
+        const group = byPartition.get(entity.partitionKey);
+        if (group) group.push(entity);
+        else byPartition.set(entity.partitionKey, [entity]);
+      }
+      for (const [, group] of byPartition) {
+        for (let i = 0; i < group.length; i += 100) {
+          const slice = group.slice(i, i + 100);
+          // Inserts again: a transaction is all or nothing, and never overwrites an entry.
+          await guard('append audit entries', () => client.submitTransaction(slice.map((x) => ['create', x] as const)));
+        }
+      }
     },
 
     async list(tenantId, month, o = {}) {

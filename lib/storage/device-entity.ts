@@ -91,6 +91,13 @@ export function recordFromEntity(e: Record<string, unknown>): DeviceRecord {
   return out as unknown as DeviceRecord;
 }
 
+/** Only `fields` of the record, from an entity read with `$select` of them. */
+export function pickFromEntity<K extends keyof DeviceRecord>(e: Record<string, unknown>, fields: readonly K[]): Pick<DeviceRecord, K> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = readField(deviceFields[f], e[f]);
+  return out as Pick<DeviceRecord, K>;
+}
+
 /** The record's properties as entity properties (keys are the repository's). */
 export function deviceProperties(r: DeviceRecord): Omit<TableEntity, 'partitionKey' | 'rowKey'> {
   const out: Record<string, unknown> = {};

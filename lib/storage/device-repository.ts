@@ -18,7 +18,7 @@ import { forEachConcurrent } from './concurrency';
 import { ValidationError } from '../errors';
 import { guard, statusOf } from './errors';
 import { bucketOf, checkBucketCount, DEFAULT_BUCKETS, deviceKey, tenantKey } from './keys';
-import { DEVICE_HASH_FIELDS, deviceProperties, hashFromEntity, recordFromEntity, type DeviceHash } from './device-entity';
+import { DEVICE_HASH_FIELDS, deviceProperties, hashFromEntity, pickFromEntity, recordFromEntity, type DeviceHash } from './device-entity';
 
 export { recordFromEntity, type DeviceHash } from './device-entity';
 
@@ -30,6 +30,11 @@ export interface DeviceRepository {
   getMany(tenantId: string, deviceGuids: readonly string[]): Promise<Map<string, DeviceRecord>>;
   /** Every device of the tenant, removed ones included, as a small projection ($select). */
   listHashes(tenantId: string): AsyncIterable<DeviceHash>;
+  /**
+   * Only `fields` of every record ($select), removed ones left out unless asked; the
+   * bucket partitions read `readConcurrency`-at-a-time, so the order is not the table's.
+   */
+  listSelected<K extends keyof DeviceRecord>(tenantId: string, fields: readonly K[], o?: { includeRemoved?: boolean }): AsyncIterable<Pick<DeviceRecord, K>>;
   /** Creates or fully replaces each record (Replace: a property that became null is cleared). */
   upsertMany(records: readonly DeviceRecord[]): Promise<WriteStats>;
   /** Sets removed = true and removedAt; keeps the record; unknown guids are skipped. */
@@ -166,6 +171,53 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
     async *listHashes(tenantId) {
       for await (const page of tenantEntities(tenantKey(tenantId), 'list device hashes', undefined, DEVICE_HASH_FIELDS)) {
         for (const e of page) yield hashFromEntity(e);
+      }
+    },
+
+    async *listSelected(tenantId, fields, opts = {}) {
+      const tenant = tenantKey(tenantId);
+      const select = [...new Set<string>([...fields, 'removed'])];
+      // Partitions side by side (Azure serves each on its own), their pages handed out as they come.
+      const queue: Record<string, unknown>[][] = [];
+      let wake: (() => void) | null = null;
+      let failed: unknown = null;
+      let running = buckets;
+      const lanes = Math.min(8, buckets);
+      let nextBucket = 0;
+      const lane = async () => {
+        while (nextBucket < buckets && !failed) {
+          const pk = `${tenant}-${(nextBucket++).toString(16).padStart(2, '0')}`;
+          const filter = odata`PartitionKey eq ${pk}` + (opts.includeRemoved ? '' : ' and removed eq false');
+          try {
+            for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 })) {
+              o.onRead?.(page.length);
+              queue.push(page);
+              wake?.();
+            }
+          } catch (e) {
+            failed ??= e;
+          }
+          running--;
+          wake?.();
+        }
+      };
+      running = buckets;
+      const all = Promise.all(Array.from({ length: lanes }, lane));
+      try {
+        for (;;) {
+          if (failed) await guard('list devices', () => Promise.reject(failed));
+          const page = queue.shift();
+          if (page) {
+            for (const e of page) yield pickFromEntity(e, fields);
+            continue;
+          }
+          if (running === 0) break;
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+        }
+      } finally {
+        failed ??= new Error('listing stopped by its reader');
+        await all;
       }
     },
 

@@ -5,9 +5,11 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { createActionRepository } from './action-repository';
+import { createBulkRepository } from './bulk-repository';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { createIdempotencyRepository } from './idempotency-repository';
 import type { ActionStore, IdempotencyStore } from '../app/actions/ports';
+import type { BulkStore } from '../app/actions/bulk-ports';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
 import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
@@ -57,6 +59,8 @@ export interface Storage {
   audit: AuditRepository;
   /** Device actions, each device's wipe slot, the open actions (actions table). */
   actions: ActionStore;
+  /** Bulk action jobs: the plan in chunks, each claimed before its calls (actions table). */
+  bulks: BulkStore;
   /** Idempotency keys and the first answer given to each (actions table). */
   idempotency: IdempotencyStore;
   /** Device writes since the process started (transactions, entities, retries). */
@@ -116,6 +120,7 @@ export function createStorage(o: StorageOptions): Storage {
     state: createStateRepository(tables.state, { clock: o.clock }),
     audit: createAuditRepository(tables.audit),
     actions: createActionRepository(tables.actions),
+    bulks: createBulkRepository(tables.actions),
     idempotency: createIdempotencyRepository(tables.actions, { clock: o.clock }),
     written,
   };

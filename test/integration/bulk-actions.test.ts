@@ -5,6 +5,7 @@
  */
 import type { DeviceRecord } from '../../lib/domain/device';
 import { isStale } from '../../lib/domain/inventory';
+import { NAMED_SCAN_FROM } from '../../lib/app/actions/bulk-select';
 import { useStackFixture } from '../support/stack-fixture';
 
 const fx = useStackFixture({ stack: { seed: { devices: 1200, mailboxes: 450, seed: 33 } }, host: {} });
@@ -75,6 +76,18 @@ describe('bulk actions', () => {
     expect(other.body.actions.map((a: { state: string }) => a.state)).toEqual(['requested', 'requested', 'requested']);
     expect(emu().calls().byCmdlet['Clear-MobileDevice']).toBe(3);
     for (const g of targets) expect(emu().getDevice(g)!.accountOnlyDeviceWipeRequestTime).not.toBeNull();
+  });
+
+  test('When more devices are named than point reads suit, then the table is read as one projection and the selection is the same: every named device found, unknown ones skipped', async () => {
+    const named = devices.map((d) => d.deviceGuid);
+    const unknown = Array.from({ length: NAMED_SCAN_FROM - named.length + 10 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const r = await bulk({ action: 'block', devices: [...named, ...unknown], dryRun: true });
+    expect(r.status).toBe(200);
+    expect(r.body.devices.map((d: { deviceGuid: string }) => d.deviceGuid).sort()).toEqual([...named].sort());
+    const byGuid = new Map(devices.map((d) => [d.deviceGuid, d]));
+    for (const d of r.body.devices.slice(0, 50)) expect(d).toMatchObject({ name: byGuid.get(d.deviceGuid)!.name, mailbox: byGuid.get(d.deviceGuid)!.mailbox, deviceOs: byGuid.get(d.deviceGuid)!.deviceOs });
+    expect(r.body.results.filter((x: { why: string }) => x.why === 'not in the inventory')).toHaveLength(unknown.length);
+    expect(emu().calls().total).toBe(0);
   });
 
   test('When a bulk request names neither devices nor a filter, or both, or an unknown filter, then 400 naming it and nothing is touched', async () => {

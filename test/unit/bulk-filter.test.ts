@@ -1,4 +1,4 @@
-import { matches } from '../../lib/app/actions/bulk';
+import { matches } from '../../lib/app/actions/bulk-select';
 import type { InventoryDevice } from '../../lib/app/actions/ports';
 import { EMPTY_STATISTICS } from '../../lib/domain/inventory';
 

@@ -1,33 +1,24 @@
 /**
  * Bulk actions: block, allow or remove many devices, chosen by guid or by the
- * inventory's filters (stale, device type, OS...), with a dry run that answers exactly
- * the devices a real run would touch. A real run groups the devices by mailbox: one
+ * inventory's filters (bulk-select.ts), with a dry run that answers exactly the devices a
+ * real run would touch. A real run is a job (bulk-ports.ts, bulk-job.ts): its plan, one
  * Set-CASMailbox per mailbox (all its DeviceIds added to one list and taken off the other
- * in the same call), never one per device, with bounded concurrency through the shared
- * Exchange client; removal then sends Remove-MobileDevice per partnership (Exchange has
- * no bulk form). Each device's result (done, skipped and why, failed and why) is in the
- * answer and the audit. Bulk wipes always wait for a second person (wipe.ts).
+ * in the same call), never one per device, is stored before the first call; the request
+ * runs it for up to BULK_ANSWER_WITHIN_SECONDS and answers 200 with every device's
+ * result, or 202 with where to follow it while the follow-up carries it on. Each
+ * device's result (done, skipped and why, failed and why) is in the answer and the
+ * audit. Bulk wipes always wait for a second person (wipe.ts).
  */
 import { ValidationError, describeError } from '../../errors';
-import { isStale } from '../../domain/inventory';
-import { audit, exchangeCall, newActionId } from './record';
-import type { ActionDeps, InventoryDevice } from './ports';
+import { audit, newActionId } from './record';
+import type { ActionDeps } from './ports';
+import type { BulkChunk, BulkJob, DeviceResult, ResultCounts } from './bulk-ports';
+import { CHUNK_DEVICES, continueBulk, countResults, planChunks } from './bulk-job';
+import { selectDevices, type BulkFilter, type BulkKind } from './bulk-select';
 import { requestWipe, type Requester } from './wipe';
 
-export type BulkKind = 'block' | 'allow' | 'remove' | 'wipe';
-
-export interface BulkFilter {
-  stale?: boolean;
-  deviceType?: string;
-  model?: string;
-  /** Prefix, e.g. `iOS 17`. */
-  os?: string;
-  clientType?: string;
-  accessState?: string;
-  /** UPN, SMTP address or display name prefix (any case). */
-  user?: string;
-  lastSyncBefore?: string;
-}
+export type { BulkFilter, BulkKind } from './bulk-select';
+export type { DeviceResult } from './bulk-ports';
 
 export interface BulkRequest {
   action: BulkKind;
@@ -39,96 +30,69 @@ export interface BulkRequest {
   force?: boolean;
 }
 
-export type DeviceResult =
-  | { deviceGuid: string; result: 'done'; mailbox: string }
-  | { deviceGuid: string; result: 'awaitingApproval'; actionId: string }
-  | { deviceGuid: string; result: 'skipped'; why: string }
-  | { deviceGuid: string; result: 'failed'; why: string; mailbox: string };
-
 export interface BulkAnswer {
   bulkId: string;
   action: BulkKind;
   dryRun: boolean;
+  /** done: every device has its result; running: the follow-up carries it on (GET /api/actions/{bulkId}). */
+  state: 'done' | 'running';
   selected: number;
-  counts: { done: number; skipped: number; failed: number; awaitingApproval: number };
+  counts: ResultCounts;
   /** Dry run: the devices a real run would touch. */
   devices?: { deviceGuid: string; name: string; userUpn: string | null; mailbox: string; deviceType: string | null; deviceOs: string | null; lastSuccessSync: string | null; accessState: string | null }[];
   results?: DeviceResult[];
   mailboxCalls?: number;
+  /** A job's chunks (of at most 50 mailboxes) and how many are finished. */
+  progress?: { chunks: number; done: number };
+  requestedBy?: string;
+  requestedAt?: string;
+  finishedAt?: string | null;
 }
 
-/** The most devices one request may name or select. */
-export const MAX_BULK_DEVICES = 10_000;
-/** Mailboxes in flight at once (the Exchange client's own limiter still applies). */
-const MAILBOX_CONCURRENCY = 16;
-
-const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
-
-export function matches(d: InventoryDevice, f: BulkFilter, now: Date, staleAfterDays: number): boolean {
-  if (d.removed) return false;
-  if (f.stale !== undefined && isStale(d.lastSuccessSync, now, staleAfterDays) !== f.stale) return false;
-  if (f.deviceType !== undefined && lower(d.deviceType) !== lower(f.deviceType)) return false;
-  if (f.model !== undefined && lower(d.deviceModel) !== lower(f.model)) return false;
-  if (f.os !== undefined && !lower(d.deviceOs).startsWith(lower(f.os))) return false;
-  if (f.clientType !== undefined && lower(d.clientType) !== lower(f.clientType)) return false;
-  if (f.accessState !== undefined && lower(d.accessState) !== lower(f.accessState)) return false;
-  if (f.user !== undefined) {
-    const u = lower(f.user);
-    if (![d.userUpn, d.userPrimarySmtp, d.userDisplayName].some((v) => lower(v).startsWith(u))) return false;
-  }
-  // Unknown sync times (Outlook mobile) are never "before": unknown is not inactive.
-  if (f.lastSyncBefore !== undefined && !(d.lastSuccessSync && Date.parse(d.lastSuccessSync) < Date.parse(f.lastSyncBefore))) return false;
-  return true;
+/** The job as the API shows it: results of the finished chunks, counts over them. */
+export function bulkView(job: BulkJob, chunks: BulkChunk[]): BulkAnswer {
+  const results = chunks.flatMap((c) => c.results);
+  return {
+    bulkId: job.bulkId,
+    action: job.action,
+    dryRun: false,
+    state: job.state,
+    selected: job.selected,
+    counts: countResults(results),
+    results,
+    mailboxCalls: chunks.reduce((n, c) => n + (c.state === 'done' ? c.mailboxes.length : 0), 0),
+    progress: { chunks: chunks.length, done: chunks.filter((c) => c.state === 'done').length },
+    requestedBy: job.requestedBy,
+    requestedAt: job.requestedAt,
+    finishedAt: job.finishedAt,
+  };
 }
 
-async function select(deps: ActionDeps, r: BulkRequest, results: DeviceResult[]): Promise<InventoryDevice[]> {
-  if (r.devices) {
-    const wanted = [...new Set(r.devices.map((g) => g.toLowerCase()))];
-    const found = await deps.inventory.getMany(deps.tenantId, wanted);
-    const out: InventoryDevice[] = [];
-    for (const g of wanted) {
-      const d = found.get(g);
-      if (!d) results.push({ deviceGuid: g, result: 'skipped', why: 'not in the inventory' });
-      else if (d.removed) results.push({ deviceGuid: g, result: 'skipped', why: 'removed from Exchange already' });
-      else out.push(d);
-    }
-    return out;
-  }
-  const out: InventoryDevice[] = [];
-  const now = new Date(deps.clock.now());
-  for await (const d of deps.inventory.list(deps.tenantId)) {
-    if (!matches(d, r.filter ?? {}, now, deps.settings.staleAfterDays)) continue;
-    out.push(d);
-    if (out.length > MAX_BULK_DEVICES) throw ValidationError.of('filter', `selects more than ${MAX_BULK_DEVICES} devices; narrow it`);
-  }
-  return out;
-}
+/** Results already known (skips, wipes awaiting approval) as finished chunks of the job. */
+const resultChunks = (results: DeviceResult[], from: number): BulkChunk[] =>
+  Array.from({ length: Math.ceil(results.length / CHUNK_DEVICES) }, (_, i) => ({ index: from + i, state: 'done', claimedAt: null, claimedBy: null, mailboxes: [], results: results.slice(i * CHUNK_DEVICES, (i + 1) * CHUNK_DEVICES) }));
 
-async function forEachConcurrent<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await f(items[i++]);
-  }));
-}
-
-const mailboxIdentity = (d: InventoryDevice) => d.userUpn ?? d.mailbox;
-
-export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkRequest): Promise<BulkAnswer> {
+export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkRequest, by: string): Promise<BulkAnswer> {
   if (!!r.devices === !!r.filter) throw ValidationError.of('body', 'name the devices ("devices") or a filter ("filter"), one of the two');
+  const now = deps.clock.now();
   // The action id's form: GET /api/actions/{id} and approve take either.
-  const bulkId = newActionId(deps.clock.now());
-  const results: DeviceResult[] = [];
-  const chosen = await select(deps, r, results);
-  const answer: BulkAnswer = { bulkId, action: r.action, dryRun: r.dryRun, selected: chosen.length, counts: { done: 0, skipped: 0, failed: 0, awaitingApproval: 0 } };
+  const bulkId = newActionId(now);
+  const skipped: DeviceResult[] = [];
+  const chosen = await selectDevices(deps, r, skipped);
   if (r.dryRun) {
-    answer.devices = chosen.map((d) => ({ deviceGuid: d.deviceGuid, name: d.name, userUpn: d.userUpn, mailbox: d.mailbox, deviceType: d.deviceType, deviceOs: d.deviceOs, lastSuccessSync: d.lastSuccessSync, accessState: d.accessState }));
-    answer.counts.skipped = results.length;
-    answer.results = results;
     await audit(deps, caller.id, `bulk.${r.action}.dryRun`, `bulk:${bulkId}`, 'listed', { selected: chosen.length, filter: r.filter ?? null, named: r.devices?.length ?? null });
-    return answer;
+    return {
+      bulkId, action: r.action, dryRun: true, state: 'done', selected: chosen.length, counts: countResults(skipped), results: skipped,
+      devices: chosen.map((d) => ({ deviceGuid: d.deviceGuid, name: d.name, userUpn: d.userUpn, mailbox: d.mailbox, deviceType: d.deviceType, deviceOs: d.deviceOs, lastSuccessSync: d.lastSuccessSync, accessState: d.accessState })),
+    };
   }
+  const job: BulkJob = {
+    bulkId, action: r.action, requestedBy: caller.id, requestedAt: new Date(now).toISOString(), reason: r.reason, force: !!r.force, filter: r.filter ?? null,
+    named: r.devices?.length ?? null, selected: chosen.length, mailboxes: 0, chunks: 0, state: 'running', counts: countResults([]), mailboxCalls: 0, finishedAt: null,
+  };
   if (r.action === 'wipe') {
     // Every bulk wipe waits for a second person: one account-only wipe action per device, sent once approved.
+    const results = [...skipped];
     for (const d of chosen) {
       try {
         const a = await requestWipe(deps, caller, { deviceGuid: d.deviceGuid, mode: 'accountOnly', notify: [], reason: r.reason, removeAfterAcknowledged: false, bulkId, approvalBecause: `bulk wipe ${bulkId} of ${chosen.length} devices: every bulk wipe waits for a second person` });
@@ -137,47 +101,27 @@ export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkReques
         results.push({ deviceGuid: d.deviceGuid, result: 'skipped', why: describeError(e) });
       }
     }
-    for (const x of results) answer.counts[x.result]++;
-    answer.results = results;
-    return answer;
+    const chunks = resultChunks(results, 0);
+    const done = { ...job, state: 'done' as const, chunks: chunks.length, counts: countResults(results), finishedAt: new Date(deps.clock.now()).toISOString() };
+    await deps.bulks.create(deps.tenantId, done, chunks);
+    return bulkView(done, chunks);
   }
-  const usable: InventoryDevice[] = [];
-  for (const d of chosen) {
-    if (!d.deviceId) results.push({ deviceGuid: d.deviceGuid, result: 'skipped', why: 'Exchange reports no DeviceId' });
-    else if (r.action === 'remove' && !r.force && (await deps.actions.openWipe(deps.tenantId, d.deviceGuid))) results.push({ deviceGuid: d.deviceGuid, result: 'skipped', why: 'a wipe of it is open (force removes it anyway)' });
-    else usable.push(d);
-  }
-  const byMailbox = new Map<string, InventoryDevice[]>();
-  for (const d of usable) byMailbox.set(mailboxIdentity(d), [...(byMailbox.get(mailboxIdentity(d)) ?? []), d]);
-  await audit(deps, caller.id, `bulk.${r.action}`, `bulk:${bulkId}`, 'started', { selected: chosen.length, mailboxes: byMailbox.size, reason: r.reason, filter: r.filter ?? null });
-  let mailboxCalls = 0;
-  const probe = { actionId: `bulk:${bulkId}` };
-  await forEachConcurrent([...byMailbox.entries()], MAILBOX_CONCURRENCY, async ([mailbox, ds]) => {
-    const ids = [...new Set(ds.map((d) => d.deviceId))];
-    const change = r.action === 'block' ? { blocked: { add: ids }, allowed: { remove: ids } } : r.action === 'allow' ? { allowed: { add: ids }, blocked: { remove: ids } } : { allowed: { remove: ids }, blocked: { remove: ids } };
-    mailboxCalls++;
-    const lists = await exchangeCall(deps, { ...probe, deviceGuid: mailbox }, 'Set-CASMailbox', () => deps.exchange.setDeviceLists(mailbox, change));
-    if (lists.outcome !== 'done') {
-      const why = lists.outcome === 'refused' ? lists.error.message : 'no answer from Exchange to Set-CASMailbox (not sent again; check the mailbox\'s lists)';
-      for (const d of ds) results.push({ deviceGuid: d.deviceGuid, result: 'failed', why, mailbox });
-      return;
-    }
-    if (r.action !== 'remove') {
-      for (const d of ds) results.push({ deviceGuid: d.deviceGuid, result: 'done', mailbox });
-      return;
-    }
-    for (const d of ds) {
-      const rm = await exchangeCall(deps, { ...probe, deviceGuid: d.deviceGuid }, 'Remove-MobileDevice', () => deps.exchange.remove({ guid: d.deviceGuid }));
-      if (rm.outcome === 'done') {
-        await deps.inventory.markRemoved(deps.tenantId, d.deviceGuid, new Date(deps.clock.now()).toISOString());
-        results.push({ deviceGuid: d.deviceGuid, result: 'done', mailbox });
-      } else results.push({ deviceGuid: d.deviceGuid, result: 'failed', why: rm.outcome === 'refused' ? rm.error.message : 'no answer from Exchange to Remove-MobileDevice (not sent again)', mailbox });
-    }
+  const openWipes = r.action === 'remove' && !r.force ? new Set((await deps.actions.open(deps.tenantId)).filter((a) => a.kind === 'wipe').map((a) => a.deviceGuid.toLowerCase())) : new Set<string>();
+  const usable = chosen.filter((d) => {
+    if (!d.deviceId) skipped.push({ deviceGuid: d.deviceGuid, result: 'skipped', why: 'Exchange reports no DeviceId' });
+    else if (openWipes.has(d.deviceGuid.toLowerCase())) skipped.push({ deviceGuid: d.deviceGuid, result: 'skipped', why: 'a wipe of it is open (force removes it anyway)' });
+    else return true;
+    return false;
   });
-  for (const x of results) answer.counts[x.result]++;
-  answer.results = results;
-  answer.mailboxCalls = mailboxCalls;
-  await audit(deps, caller.id, `bulk.${r.action}`, `bulk:${bulkId}`, answer.counts.failed ? 'partly failed' : 'done', { counts: answer.counts, mailboxCalls, failed: results.filter((x) => x.result === 'failed').slice(0, 200) });
-  if (answer.counts.failed && answer.counts.done === 0 && chosen.length > 0) deps.log.warn(`Bulk ${r.action} ${bulkId}: every device failed`, { counts: answer.counts });
-  return answer;
+  const plan = planChunks(usable);
+  const chunks: BulkChunk[] = [
+    ...plan.map((mailboxes, index): BulkChunk => ({ index, state: 'pending', claimedAt: null, claimedBy: null, mailboxes, results: [] })),
+    ...resultChunks(skipped, plan.length),
+  ];
+  const mailboxes = plan.reduce((n, c) => n + c.length, 0);
+  await deps.bulks.create(deps.tenantId, { ...job, mailboxes, chunks: chunks.length }, chunks);
+  await audit(deps, caller.id, `bulk.${r.action}`, `bulk:${bulkId}`, 'started', { selected: chosen.length, mailboxes, chunks: chunks.length, reason: r.reason, filter: r.filter ?? null });
+  const out = await continueBulk(deps, bulkId, { deadline: now + deps.settings.bulkAnswerWithinMs, by });
+  if (!out) throw new Error(`bulk ${bulkId} vanished after it was written`);
+  return bulkView(out.job, out.chunks);
 }

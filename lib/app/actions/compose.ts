@@ -5,29 +5,32 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
-import { NotFoundError } from '../../errors';
+import { NotFoundError, describeError } from '../../errors';
 import { isFinal, wipeOnDevice } from '../../domain/device-action';
 import type { Logger } from '../../log';
 import type { Storage } from '../../storage';
 import { takeLease } from '../lease/keeper';
 import type { LeaseStore } from '../lease/ports';
 import { removeDevice, setDeviceAccess, type ListAction } from './access';
-import { runBulk, type BulkAnswer, type BulkRequest } from './bulk';
+import { bulkView, runBulk, type BulkAnswer, type BulkRequest } from './bulk';
 import { followUpActions, type FollowUpReport } from './follow-up';
 import { idempotent, type IdempotentRequest } from './idempotent';
 import { createSyncWatcher, type SyncWatcher } from './sync-watch';
-import type { ActionDeps, ActionSettings, DeviceExchange, IdempotentAnswer, InventoryDevice, StoredAction } from './ports';
+import { BULK_FIELDS, type ActionDeps, type ActionSettings, type DeviceExchange, type IdempotentAnswer, type InventoryDevice, type StoredAction } from './ports';
+import { continueBulk } from './bulk-job';
 import { approveWipe, cancelWipe, deviceFor, rejectWipe, requestWipe, type Requester, type WipeRequest } from './wipe';
 
 export const FOLLOW_UP_LEASE = 'actionFollowUp';
 const FOLLOW_UP_LEASE_TTL_MS = 60_000;
+/** A follow-up carries running bulks on for at most this long (the timer runs every 5 minutes). */
+export const FOLLOW_UP_BULK_BUDGET_MS = 4 * 60_000;
 
 export interface ActionsAdapters {
   tenantId: string;
   instanceId: string;
   log: Logger;
   clock: Clock;
-  storage: Pick<Storage, 'actions' | 'idempotency' | 'audit' | 'devices'>;
+  storage: Pick<Storage, 'actions' | 'bulks' | 'idempotency' | 'audit' | 'devices'>;
   leases: LeaseStore;
   exchange: DeviceExchange;
   settings: ActionSettings;
@@ -54,6 +57,8 @@ export interface ActionsFeature {
   setAccess(caller: Requester, kind: ListAction, guid: string, log?: Logger): Promise<StoredAction>;
   remove(caller: Requester, guid: string, o: { force: boolean }, log?: Logger): Promise<StoredAction>;
   bulk(caller: Requester, r: BulkRequest, log?: Logger): Promise<BulkAnswer>;
+  /** A bulk job as it stands (null: no such bulk). */
+  bulkJob(id: string): Promise<BulkAnswer | null>;
   /** Runs `run` once per Idempotency-Key (the first answer is returned to retries). */
   idempotent(r: IdempotentRequest, run: () => Promise<IdempotentAnswer>): Promise<IdempotentAnswer>;
   /** What a sync tells the actions (its written records, its end). */
@@ -64,15 +69,17 @@ export interface ActionsFeature {
 
 export function composeActions(a: ActionsAdapters): ActionsFeature {
   const { storage } = a;
+  const claimant = () => `${a.instanceId}#${randomBytes(3).toString('hex')}`;
   const deps = (log: Logger = a.log): ActionDeps => ({
     tenantId: a.tenantId,
     actions: storage.actions,
+    bulks: storage.bulks,
     idempotency: storage.idempotency,
     audit: storage.audit,
     inventory: {
       get: (t, guid) => storage.devices.get(t, guid),
       getMany: (t, guids) => storage.devices.getMany(t, guids),
-      list: (t) => storage.devices.listAll(t, { includeRemoved: false }),
+      listForBulk: (t, o) => storage.devices.listSelected(t, BULK_FIELDS, o),
       markRemoved: async (t, guid, at) => {
         await storage.devices.markRemoved(t, [guid], at);
       },
@@ -112,12 +119,18 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
     reject: (caller, id, reason, log) => rejectWipe(deps(log), caller, id, reason),
     setAccess: (caller, kind, guid, log) => setDeviceAccess(deps(log), caller, kind, guid),
     remove: (caller, guid, o, log) => removeDevice(deps(log), caller, guid, o),
-    bulk: (caller, r, log) => runBulk(deps(log), caller, r),
+    bulk: (caller, r, log) => runBulk(deps(log), caller, r, claimant()),
+    async bulkJob(id) {
+      const got = await storage.bulks.get(a.tenantId, id);
+      return got && bulkView(got.job, got.chunks);
+    },
     idempotent: (r, run) => idempotent(deps(), r, run),
     async followUp(log = a.log) {
-      // Nothing open (the usual case): one read of the open partition, no lease, no Exchange call.
-      if ((await storage.actions.open(a.tenantId)).length === 0) return { open: 0, changed: 0, mailboxesRead: 0, failures: 0, stillOpen: 0 };
-      const taken = await takeLease({ store: a.leases, tenantId: a.tenantId, name: FOLLOW_UP_LEASE, owner: `${a.instanceId}#${randomBytes(3).toString('hex')}`, ttlMs: FOLLOW_UP_LEASE_TTL_MS, log, clock: a.clock });
+      // Nothing open (the usual case): two small partition reads, no lease, no Exchange call.
+      const [open, bulks] = await Promise.all([storage.actions.open(a.tenantId), storage.bulks.running(a.tenantId)]);
+      if (open.length === 0 && bulks.length === 0) return { open: 0, changed: 0, mailboxesRead: 0, failures: 0, stillOpen: 0, bulks: 0, bulksRunning: 0 };
+      const owner = claimant();
+      const taken = await takeLease({ store: a.leases, tenantId: a.tenantId, name: FOLLOW_UP_LEASE, owner, ttlMs: FOLLOW_UP_LEASE_TTL_MS, log, clock: a.clock });
       if (!taken.acquired) {
         log.info(`Action follow-up skipped: instance ${taken.holder} holds its lease until ${taken.expiresAt}`);
         return null;
@@ -126,7 +139,25 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
         // Like the sync: an instance that lost the lease writes nothing more (each update checks it first).
         const d = deps(log);
         const keeper = taken.keeper;
-        return await followUpActions({ ...d, actions: { ...d.actions, update: (x) => (keeper.check(), d.actions.update(x)) } });
+        const guarded: ActionDeps = {
+          ...d,
+          actions: { ...d.actions, update: (x) => (keeper.check(), d.actions.update(x)) },
+          bulks: { ...d.bulks, updateChunk: (t, id, c) => (keeper.check(), d.bulks.updateChunk(t, id, c)) },
+        };
+        const report = open.length ? await followUpActions(guarded) : { open: 0, changed: 0, mailboxesRead: 0, failures: 0, stillOpen: 0 };
+        const deadline = a.clock.now() + FOLLOW_UP_BULK_BUDGET_MS;
+        let bulksRunning = 0;
+        for (const id of bulks) {
+          try {
+            const got = await continueBulk(guarded, id, { deadline, by: owner });
+            if (got && got.job.state !== 'done') bulksRunning++;
+          } catch (e) {
+            report.failures++;
+            bulksRunning++;
+            log.warn(`Bulk ${id} could not be carried on; the next follow-up tries again`, { error: describeError(e) });
+          }
+        }
+        return { ...report, bulks: bulks.length, bulksRunning };
       } finally {
         await taken.keeper.stop();
       }

@@ -22,6 +22,9 @@ export interface FollowUpReport {
   failures: number;
   /** Open afterwards: the timer runs again soon while any remain. */
   stillOpen: number;
+  /** Bulk jobs carried on, and those still running afterwards. */
+  bulks?: number;
+  bulksRunning?: number;
 }
 
 export async function followUpActions(deps: ActionDeps): Promise<FollowUpReport> {

@@ -16,6 +16,8 @@ export interface IdempotentRequest {
   key: string | undefined;
   /** What makes two requests the same: route, parameters and body. */
   request: unknown;
+  /** What retries get, when the first answer is too large to keep (a bulk's results: where to read them). */
+  stored?: (answer: IdempotentAnswer) => IdempotentAnswer;
 }
 
 export async function idempotent(deps: Pick<ActionDeps, 'tenantId' | 'idempotency' | 'clock'>, r: IdempotentRequest, run: () => Promise<IdempotentAnswer>): Promise<IdempotentAnswer> {
@@ -40,6 +42,6 @@ export async function idempotent(deps: Pick<ActionDeps, 'tenantId' | 'idempotenc
     }
     throw e;
   }
-  await deps.idempotency.answer(deps.tenantId, key, answer);
+  await deps.idempotency.answer(deps.tenantId, key, r.stored ? r.stored(answer) : answer);
   return answer;
 }

@@ -9,6 +9,7 @@ import type { ListingFacts, StatisticsFacts } from '../../domain/device';
 import type { ActionEvent, ActionKind, ActionState, WipeMode } from '../../domain/device-action';
 import type { Logger } from '../../log';
 import type { Clock } from '../../clock';
+import type { BulkStore } from './bulk-ports';
 
 /** One Exchange call an action made: what the audit and the action's history show. */
 export interface ExchangeCall {
@@ -120,6 +121,8 @@ export interface IdempotencyStore {
 
 export interface AuditLog {
   append(entry: AuditEntry): Promise<unknown>;
+  /** Many entries in few writes (a bulk's per-device results). */
+  appendMany(entries: readonly AuditEntry[]): Promise<void>;
 }
 
 /** The inventory's record of a device, as the actions need it. */
@@ -135,11 +138,15 @@ export interface InventoryDevice extends ListingFacts, StatisticsFacts {
 export interface DeviceInventory {
   get(tenantId: string, deviceGuid: string): Promise<InventoryDevice | null>;
   getMany(tenantId: string, deviceGuids: readonly string[]): Promise<Map<string, InventoryDevice>>;
-  /** Every record, removed ones left out (bulk filters). */
-  list(tenantId: string): AsyncIterable<InventoryDevice>;
+  /** Every record's fields a bulk chooses by and acts on, removed ones left out (a projection of the table). */
+  listForBulk(tenantId: string, o?: { includeRemoved?: boolean }): AsyncIterable<BulkDevice>;
   /** After Remove-MobileDevice succeeded: the record shows removed at once (a sync would too). */
   markRemoved(tenantId: string, deviceGuid: string, at: string): Promise<void>;
 }
+
+/** What a bulk action reads of each device: enough to filter, answer a dry run and call Exchange. */
+export const BULK_FIELDS = ['deviceGuid', 'deviceId', 'mailbox', 'name', 'userUpn', 'userPrimarySmtp', 'userDisplayName', 'deviceType', 'deviceModel', 'deviceOs', 'clientType', 'accessState', 'lastSuccessSync', 'removed'] as const;
+export type BulkDevice = Pick<InventoryDevice, (typeof BULK_FIELDS)[number]>;
 
 /** A state-changing call Exchange refused: nothing changed there. */
 export class ExchangeRefusedError extends AppError {
@@ -180,11 +187,14 @@ export interface ActionSettings {
   noContactAfterDays: number;
   /** The inventory's stale rule (bulk filter `stale`). */
   staleAfterDays: number;
+  /** A bulk still running after this long answers 202 and the follow-up carries it on (default 60 s). */
+  bulkAnswerWithinMs: number;
 }
 
 export interface ActionDeps {
   tenantId: string;
   actions: ActionStore;
+  bulks: BulkStore;
   idempotency: IdempotencyStore;
   audit: AuditLog;
   inventory: DeviceInventory;

@@ -62,22 +62,24 @@ export type CallOutcome = { outcome: 'done'; call: ExchangeCall } | { outcome: '
  * records it and never sends the call again (the follow-up settles it from Exchange).
  */
 export async function exchangeCall(deps: ActionDeps, a: Pick<DeviceAction, 'actionId' | 'deviceGuid'>, cmdlet: string, run: () => Promise<CallReceipt>): Promise<CallOutcome> {
-  const at = iso(deps);
-  let result: CallOutcome;
-  try {
-    const r = await run();
-    result = { outcome: 'done', call: { cmdlet, at, requestId: r.requestId, outcome: 'done' } };
-  } catch (e) {
-    if (e instanceof ExchangeRefusedError) result = { outcome: 'refused', error: e, call: { cmdlet, at, requestId: e.requestId, outcome: 'refused', detail: e.message, exchangeCode: e.exchangeCode } };
-    else if (e instanceof ExchangeOutcomeUnknownError) result = { outcome: 'outcomeUnknown', call: { cmdlet, at, requestId: null, outcome: 'outcomeUnknown', detail: e.message } };
-    else {
-      // A failure this layer cannot classify (storage, a bug): the call may have gone out.
-      deps.log.error(`${cmdlet} for action ${a.actionId} ended in an unclassified error; its outcome is unknown`, { error: describeError(e) });
-      result = { outcome: 'outcomeUnknown', call: { cmdlet, at, requestId: null, outcome: 'outcomeUnknown', detail: describeError(e) } };
-    }
-  }
+  const result = await tryCall(deps, a.actionId, cmdlet, run);
   await audit(deps, CONNECTOR, `exchange.${cmdlet}`, a.deviceGuid, result.outcome, { actionId: a.actionId, requestId: result.call.requestId, detail: result.call.detail ?? null });
   return result;
+}
+
+/** The call and its classified outcome, not audited (a bulk audits its calls in batches). */
+export async function tryCall(deps: Pick<ActionDeps, 'clock' | 'log'>, actionId: string, cmdlet: string, run: () => Promise<CallReceipt>): Promise<CallOutcome> {
+  const at = iso(deps);
+  try {
+    const r = await run();
+    return { outcome: 'done', call: { cmdlet, at, requestId: r.requestId, outcome: 'done' } };
+  } catch (e) {
+    if (e instanceof ExchangeRefusedError) return { outcome: 'refused', error: e, call: { cmdlet, at, requestId: e.requestId, outcome: 'refused', detail: e.message, exchangeCode: e.exchangeCode } };
+    if (e instanceof ExchangeOutcomeUnknownError) return { outcome: 'outcomeUnknown', call: { cmdlet, at, requestId: null, outcome: 'outcomeUnknown', detail: e.message } };
+    // A failure this layer cannot classify (storage, a bug): the call may have gone out.
+    deps.log.error(`${cmdlet} for action ${actionId} ended in an unclassified error; its outcome is unknown`, { error: describeError(e) });
+    return { outcome: 'outcomeUnknown', call: { cmdlet, at, requestId: null, outcome: 'outcomeUnknown', detail: describeError(e) } };
+  }
 }
 
 /** The action with the call appended. */

@@ -19,6 +19,7 @@ export const Roles = {
   Wipe: 'Devices.Wipe',
   WipeFull: 'Devices.WipeFull',
   Sync: 'Sync.Run',
+  PoliciesRead: 'Policies.Read',
   Policies: 'Policies.Manage',
 } as const;
 export type Role = (typeof Roles)[keyof typeof Roles];

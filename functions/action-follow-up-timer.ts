@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getRuntime } from '../lib/app/runtime';
 import { contextLogger } from '../lib/functions/context-logger';
 
-/** Every five minutes: one read when no action is open; otherwise the open actions move on from Exchange's statistics. */
+/** Every five minutes: two small reads when nothing is open; otherwise open actions move on from Exchange's statistics and running bulks carry on. */
 const SCHEDULE = '0 */5 * * * *';
 
 export async function actionFollowUp(_timer: Timer, context: InvocationContext): Promise<void> {
@@ -10,7 +10,9 @@ export async function actionFollowUp(_timer: Timer, context: InvocationContext):
   try {
     const runtime = await getRuntime();
     const report = await runtime.actions.followUp(log);
-    if (report && report.open > 0) log.info(`Action follow-up: ${report.open} open, ${report.changed} moved on, ${report.stillOpen} still open, ${report.mailboxesRead} mailboxes read, ${report.failures} failures`, { ...report });
+    if (report && (report.open > 0 || report.bulks)) {
+      log.info(`Action follow-up: ${report.open} open, ${report.changed} moved on, ${report.stillOpen} still open, ${report.mailboxesRead} mailboxes read; ${report.bulks ?? 0} bulks carried on, ${report.bulksRunning ?? 0} still running; ${report.failures} failures`, { ...report });
+    }
   } catch (err) {
     context.error(err);
     throw err;

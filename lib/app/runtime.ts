@@ -28,6 +28,8 @@ import { systemClock } from '../clock';
 import { composeActions, type ActionsFeature } from './actions/compose';
 import { composeAudit, type AuditFeature } from './audit/compose';
 import { createFeatureGate, type FeatureGate } from './features/gate';
+import { composePolicies, runReconcile, type PoliciesFeature, type Reconciler, type ReconcileRun } from './policies/compose';
+import { createPolicyExchange } from '../exo/policies';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -48,6 +50,9 @@ export interface Runtime {
   sync: SyncFeature;
   actions: ActionsFeature;
   audit: AuditFeature;
+  policies: PoliciesFeature;
+  /** The policyReconcile run: mailbox policies (and access rules and organization settings) against their desired state. */
+  reconcile: { run(log?: Logger): Promise<ReconcileRun> };
   status: StatusFeature;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
@@ -140,6 +145,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     clock: o.clock,
     watcher: actions.syncWatcher,
   });
+  const policies = composePolicies({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, store: storage.policies, audit: storage.audit, exchange: createPolicyExchange(exo), leases: storage.state });
+  const reconcilers: Reconciler[] = [{ name: 'policies', run: (l) => policies.reconcile(l) }];
   // The status and the install check take the time as a date (of the same clock).
   const clock = o.clock;
   const now = clock ? () => new Date(clock.now()) : undefined;
@@ -154,6 +161,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     sync,
     actions,
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
+    policies,
+    reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),

@@ -132,6 +132,7 @@ function readSchedules(c: SettingsReader): Schedules {
     fullSync: c.schedule('SYNC_FULL_SCHEDULE'),
     deltaSync: c.schedule('SYNC_DELTA_SCHEDULE'),
     installCheck: c.schedule('INSTALL_CHECK_SCHEDULE'),
+    policyReconcile: c.schedule('POLICY_RECONCILE_SCHEDULE'),
   };
 }
 

@@ -24,6 +24,7 @@ export interface Schedules {
   fullSync: string;
   deltaSync: string;
   installCheck: string;
+  policyReconcile: string;
 }
 
 export interface Config {

@@ -83,6 +83,16 @@ const ANSWERS: Record<string, Answer> = {
   IdempotentRequestInProgress: { status: 409, fields: ['header'] },
   ExchangeRefused: { status: 502, fields: ['cmdlet', 'requestId', 'exchangeCode'] },
   ExchangeOutcomeUnknown: { status: 502, fields: ['cmdlet'] },
+  // Mailbox policies (lib/app/policies/errors.ts).
+  PreconditionRequired: { status: 428, fields: ['header', 'etag'] },
+  PreconditionFailed: { status: 412, fields: ['header', 'etag'] },
+  PolicyNotManaged: { status: 404, fields: ['policy'] },
+  PolicyNotInExchange: { status: 404, fields: ['policy'] },
+  DefaultPolicy: { status: 409, fields: ['policy'] },
+  PolicyInUse: { status: 409, fields: ['policy', 'assignedMailboxes'] },
+  PolicyNotApplied: { status: 502, fields: ['policy', 'cmdlet', 'detail'] },
+  PolicyOutcomeUnknown: { status: 502, fields: ['policy', 'cmdlet'] },
+  MailboxNotFound: { status: 404, fields: ['mailbox'] },
 };
 
 const INTERNAL: Answer = { status: 500, detail: 'The connector failed unexpectedly; the log holds the details under this correlation id.' };

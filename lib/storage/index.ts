@@ -6,10 +6,12 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { createActionRepository } from './action-repository';
 import { createBulkRepository } from './bulk-repository';
+import { createPolicyRepository } from './policy-repository';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { createIdempotencyRepository } from './idempotency-repository';
 import type { ActionStore, IdempotencyStore } from '../app/actions/ports';
 import type { BulkStore } from '../app/actions/bulk-ports';
+import type { PolicyStore } from '../app/policies/ports';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
 import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
@@ -61,6 +63,8 @@ export interface Storage {
   actions: ActionStore;
   /** Bulk action jobs: the plan in chunks, each claimed before its calls (actions table). */
   bulks: BulkStore;
+  /** Desired mailbox policies (policies table). */
+  policies: PolicyStore;
   /** Idempotency keys and the first answer given to each (actions table). */
   idempotency: IdempotencyStore;
   /** Device writes since the process started (transactions, entities, retries). */
@@ -121,6 +125,7 @@ export function createStorage(o: StorageOptions): Storage {
     audit: createAuditRepository(tables.audit),
     actions: createActionRepository(tables.actions),
     bulks: createBulkRepository(tables.actions),
+    policies: createPolicyRepository(tables.policies),
     idempotency: createIdempotencyRepository(tables.actions, { clock: o.clock }),
     written,
   };

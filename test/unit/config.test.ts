@@ -30,7 +30,7 @@ describe('configuration', () => {
     expect(c.exchange.endpoint).toBe('https://outlook.office365.com');
     expect(c.authorityHost).toBe('https://login.microsoftonline.com');
     expect(c.exchange.pageSize).toBe(1000);
-    expect(c.schedules).toEqual({ fullSync: '0 0 2 * * *', deltaSync: '0 0 */2 * * *', installCheck: '0 0 * * * *' });
+    expect(c.schedules).toEqual({ fullSync: '0 0 2 * * *', deltaSync: '0 0 */2 * * *', installCheck: '0 0 * * * *', policyReconcile: '0 30 * * * *' });
     expect(c.scope).toEqual({ mode: 'organization' });
     expect(c.staleAfterDays).toBe(30);
     expect(c.api).toEqual({ audience: `api://${client}`, tenantId: tenant });

@@ -30,7 +30,7 @@ export const FEATURES = {
   },
   mailboxPolicies: {
     description: 'mobile device mailbox policies and their assignment to mailboxes',
-    cmdlets: ['Get-MobileDeviceMailboxPolicy', 'Set-MobileDeviceMailboxPolicy', 'New-MobileDeviceMailboxPolicy', 'Get-CASMailbox', 'Set-CASMailbox'],
+    cmdlets: ['Get-MobileDeviceMailboxPolicy', 'Set-MobileDeviceMailboxPolicy', 'New-MobileDeviceMailboxPolicy', 'Remove-MobileDeviceMailboxPolicy', 'Get-CASMailbox', 'Set-CASMailbox'],
   },
 } as const satisfies Record<string, { description: string; cmdlets: readonly string[] }>;
 
@@ -63,6 +63,7 @@ export const SEED_CMDLET_NAMES: Record<RequiredCmdlet, string | null> = {
   'Get-MobileDeviceMailboxPolicy': 'Get-ActiveSyncMailboxPolicy',
   'Set-MobileDeviceMailboxPolicy': 'Set-ActiveSyncMailboxPolicy',
   'New-MobileDeviceMailboxPolicy': 'New-ActiveSyncMailboxPolicy',
+  'Remove-MobileDeviceMailboxPolicy': 'Remove-ActiveSyncMailboxPolicy',
   'Get-ActiveSyncDeviceAccessRule': 'Get-ActiveSyncDeviceAccessRule',
   'New-ActiveSyncDeviceAccessRule': 'New-ActiveSyncDeviceAccessRule',
   'Set-ActiveSyncDeviceAccessRule': 'Set-ActiveSyncDeviceAccessRule',

@@ -116,7 +116,7 @@ describe('cmdlet wrappers on the wire', () => {
 
 describe('REQUIRED_CMDLETS', () => {
   it('When the install check asks what to verify, then it gets the Exchange Online names, each mapped to the seed name', () => {
-    expect(REQUIRED_CMDLETS).toHaveLength(19);
+    expect(REQUIRED_CMDLETS).toHaveLength(20);
     expect(REQUIRED_CMDLETS).toContain('Get-MobileDevice');
     expect(REQUIRED_CMDLETS).not.toContain('Get-ExchangeServer');
     expect(REQUIRED_CMDLETS).not.toContain('Set-ADServerSettings');

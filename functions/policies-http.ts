@@ -11,12 +11,13 @@ const upn = z.object({ upn: z.string().min(3).max(256).regex(/^[^\s@/\\]+@[^\s@/
 const ifMatch = z.object({ 'if-match': z.string().min(1).max(200).optional() });
 const policyView = z.object({ name: z.string(), inExchange: z.boolean(), isDefault: z.boolean(), managed: z.boolean(), groups: z.object({}).passthrough() }).passthrough();
 /** Shapes only: the values are checked against the settings catalogue (lib/domain/policy), every bad one named. */
-const policyBody = z.object({ groups: z.unknown(), allowExternalDeviceManagement: z.unknown().optional(), isDefault: z.unknown().optional() }).strict();
+const policyBody = z.object({ groups: z.unknown().optional(), allowExternalDeviceManagement: z.unknown().optional(), isDefault: z.unknown().optional() }).strict();
 const write = { feature: 'mailboxPolicies', cmdlets: ['Get-MobileDeviceMailboxPolicy', 'Set-MobileDeviceMailboxPolicy', 'New-MobileDeviceMailboxPolicy'] };
 
 function parseChange(body: z.infer<typeof policyBody>, o: { groupsRequired: boolean }): { groups: DesiredGroups; allowExternalDeviceManagement?: boolean; isDefault?: boolean } {
   const issues: FieldIssue[] = [];
-  const groups = body.groups === undefined && !o.groupsRequired ? {} : collectDesiredGroups(body.groups, 'body.groups', issues);
+  if (body.groups === undefined && o.groupsRequired) issues.push({ field: 'body.groups', reason: 'is required: the groups the connector manages (an empty object manages none)' });
+  const groups = body.groups === undefined ? {} : collectDesiredGroups(body.groups, 'body.groups', issues);
   for (const f of ['allowExternalDeviceManagement', 'isDefault'] as const) {
     if (body[f] !== undefined && typeof body[f] !== 'boolean') issues.push({ field: `body.${f}`, reason: `must be true or false, got ${JSON.stringify(body[f])}` });
   }

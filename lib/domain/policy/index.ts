@@ -6,3 +6,4 @@ export * from './diff';
 export * from './normalise';
 export * from './validate';
 export * from './values';
+export * from './table';

@@ -101,6 +101,44 @@ export function createControlHttp(control: EmulatorControl, info: () => Record<s
       description: "body {cmdlet, style: 'value'|'noContent'|'emptyBody'}",
       run: (b) => (control.setEmptyAnswer(String(b.cmdlet), b.style as never), { ok: true }),
     },
+    accessStates: { method: 'GET', description: '?offset&limit -> every partnership\'s access and what decided it (decidedBy)', run: (_b, q) => page(control.accessStates(), q) },
+    listPolicies: { method: 'GET', description: '-> mobile device mailbox policies (settings as Exchange shows them)', run: () => control.listPolicies() },
+    getPolicy: {
+      method: 'GET',
+      description: '?id= (name, Guid or DN) -> policy',
+      run: (b, q) => control.getPolicy(id(b, q)) ?? { error: { code: 'NotFound', message: `No mobile device mailbox policy '${id(b, q)}'.` }, status: 404 },
+    },
+    listRules: { method: 'GET', description: '-> device access rules', run: () => control.listRules() },
+    getOrganizationSettings: { method: 'GET', description: '-> ActiveSync organisation settings', run: () => control.getOrganizationSettings() },
+    setPolicySettingsByHand: {
+      method: 'POST',
+      description: 'body {policy, settings: {Parameter: value...}}: an administrator runs Set-MobileDeviceMailboxPolicy by hand -> policy',
+      run: (b) => control.setPolicySettingsByHand(String(b.policy ?? ''), (b.settings ?? {}) as Record<string, unknown>),
+    },
+    setPolicySettingByHand: {
+      method: 'POST',
+      description: 'body {policy, parameter, value} -> policy',
+      run: (b) => control.setPolicySettingByHand(String(b.policy ?? ''), String(b.parameter ?? ''), b.value),
+    },
+    setRuleByHand: { method: 'POST', description: 'body {queryString, characteristic, accessLevel}: creates the rule or changes its level -> rule', run: (b) => control.setRuleByHand(b as never) },
+    removeRuleByHand: { method: 'POST', description: 'body {id}: an administrator removes the rule', run: (b, q) => (control.removeRuleByHand(id(b, q)), { removed: true }) },
+    setOrganizationSettingsByHand: {
+      method: 'POST',
+      description: 'body {settings: {DefaultAccessLevel?, AdminMailRecipients?, UserMailInsert?...}} -> settings',
+      run: (b) => control.setOrganizationSettingsByHand((b.settings ?? {}) as Record<string, unknown>),
+    },
+    setOrganizationFlags: { method: 'POST', description: 'body {isIntuneManaged?, hasAzurePremiumSubscription?} -> settings', run: (b) => control.setOrganizationFlags(b as never) },
+    failNext: {
+      method: 'POST',
+      description: 'body {cmdlet, count, status?: 400|500|503|504, exceptionType?, message?, afterExecute?}: its next count calls fail',
+      run: (b) => {
+        const { cmdlet, count, ...how } = b as { cmdlet?: string; count?: number };
+        control.failNext(String(cmdlet ?? ''), count as number, how);
+        return { ok: true };
+      },
+    },
+    setAssignedRoles: { method: 'POST', description: "body {roles: [...]}: the app's role group's roles", run: (b) => (control.setAssignedRoles(b.roles as string[]), { roles: control.assignedRoles() }) },
+    assignedRoles: { method: 'GET', description: "-> the app's assigned roles", run: () => control.assignedRoles() },
     calls: { method: 'GET', description: '-> counters', run: () => control.calls() },
     resetCounters: { method: 'POST', description: 'zero the counters and the call log', run: () => (control.resetCounters(), { ok: true }) },
     callLog: { method: 'GET', description: '-> last 1000 calls', run: () => control.callLog() },

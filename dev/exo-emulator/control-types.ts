@@ -127,6 +127,73 @@ export interface CallLogEntry {
   afterExecute?: boolean;
 }
 
+/** What decided a partnership's access now (control: accessStates), highest precedence first. */
+export type AccessDecidedBy =
+  /** An ActiveSync client of a mailbox with ActiveSyncEnabled false: refused before anything; its stored state stays. */
+  | 'activeSyncDisabled'
+  /** It acknowledged a wipe and no longer syncs; its stored state stays. */
+  | 'wiped'
+  /** A state the device's own behaviour set (DeviceDiscovery, auto-block, Upgrade, External*, Unknown); kept until it connects. */
+  | 'deviceBehaviour'
+  | 'policy'
+  | 'blockedList'
+  | 'allowedList'
+  | 'rule'
+  | 'default';
+
+export interface AccessStateView {
+  guid: string;
+  identity: string;
+  deviceId: string;
+  deviceType: string;
+  clientType: string;
+  mailbox: string;
+  accessState: string;
+  accessStateReason: string;
+  accessControlRule: string | null;
+  decidedBy: AccessDecidedBy;
+}
+
+/** A mobile device mailbox policy: its settings as Get-MobileDeviceMailboxPolicy shows them. */
+export interface PolicyView {
+  name: string;
+  guid: string;
+  isDefault: boolean;
+  settings: Record<string, unknown>;
+  /** UPNs of the mailboxes explicitly assigned it (Set-CASMailbox -ActiveSyncMailboxPolicy). */
+  assignedMailboxes: string[];
+  whenCreated: string;
+  whenChanged: string;
+}
+
+export interface RuleView {
+  name: string;
+  guid: string;
+  queryString: string;
+  characteristic: string;
+  accessLevel: string;
+  whenCreated: string;
+  whenChanged: string;
+}
+
+export interface OrganizationSettingsView {
+  identity: string;
+  defaultAccessLevel: string;
+  adminMailRecipients: string[];
+  userMailInsert: string;
+  otaNotificationMailInsert: string;
+  allowAccessForUnSupportedPlatform: boolean;
+  allowRMSSupportForUnenlightenedApps: boolean;
+  enableMobileMailboxPolicyWhenCAInplace: boolean;
+  tenantAdminPreference: string | null;
+  isIntuneManaged: boolean;
+  hasAzurePremiumSubscription: boolean;
+  whenChanged: string;
+}
+
+/** control.failNext: how the next calls of one cmdlet fail. */
+export type { FailNextOptions } from './faults';
+
 /** How a Set-/New-/Remove-/Clear- cmdlet answers: 200 with empty value (default), 204, or 200 with an empty body. */
 export type EmptyAnswerStyle = 'value' | 'noContent' | 'emptyBody';
 
@@ -201,6 +268,42 @@ export interface EmulatorControl {
   resetCounters(): void;
   /** The last 1000 calls, oldest first. */
   callLog(): CallLogEntry[];
+  /** Every partnership's access as Get-MobileDevice shows it, and what decided it (store/device-rules.ts). */
+  accessStates(): AccessStateView[];
+  listPolicies(): PolicyView[];
+  /** By name, Guid or DN; undefined when none. */
+  getPolicy(identity: string): PolicyView | undefined;
+  listRules(): RuleView[];
+  getOrganizationSettings(): OrganizationSettingsView;
+  /**
+   * An administrator changes policy settings by hand (the admin center, bypassing the
+   * connector): Set-MobileDeviceMailboxPolicy with these parameters, with Exchange's
+   * validation (throws EmulatedCmdletError). Returns the policy after the change.
+   */
+  setPolicySettingsByHand(policy: string, settings: Record<string, unknown>): PolicyView;
+  /** One setting: `setPolicySettingsByHand(policy, { [parameter]: value })`. */
+  setPolicySettingByHand(policy: string, parameter: string, value: unknown): PolicyView;
+  /**
+   * An administrator sets a device access rule by hand: creates it, or changes its access
+   * level when the rule `<queryString> (<characteristic>)` exists. Returns it.
+   */
+  setRuleByHand(rule: { queryString: string; characteristic: string; accessLevel: string }): RuleView;
+  /** An administrator removes a rule by hand (name, Guid or DN). */
+  removeRuleByHand(identity: string): void;
+  /** An administrator changes organisation settings by hand: Set-ActiveSyncOrganizationSettings with these parameters. */
+  setOrganizationSettingsByHand(settings: Record<string, unknown>): OrganizationSettingsView;
+  /** What no cmdlet sets (Intune management, an Entra premium licence), for fixtures. */
+  setOrganizationFlags(flags: { isIntuneManaged?: boolean; hasAzurePremiumSubscription?: boolean }): OrganizationSettingsView;
+  /**
+   * The next `count` calls of this cmdlet fail (default 503; or the given status and Exchange
+   * exception type, e.g. a StorageTransientException), whatever setFaults says; later calls
+   * run normally. With afterExecute the cmdlet runs (its change applied) before failing.
+   * clearFaults forgets them.
+   */
+  failNext(cmdletName: string, count: number, o?: import('./faults').FailNextOptions): void;
+  /** The roles assigned to the app's role group (Get-ManagementRoleAssignment); a cmdlet none of whose roles is assigned answers 403. */
+  setAssignedRoles(roles: string[]): void;
+  assignedRoles(): string[];
   /** Clock for data times and nextLink expiry (tokens are checked against real time). */
   setClock(now: () => Date): void;
   resetClock(): void;

@@ -49,6 +49,7 @@ export function deviceView(core: EmulatorCore, d: Device): DeviceView {
     lastAccountOnlyDeviceWipeRequestor: d.lastAccountOnlyDeviceWipeRequestor,
     isRemoteWipeSupported: d.isRemoteWipeSupported,
     activeSyncVersion: d.activeSyncVersion,
+    policyApplicationStatus: d.policyApplicationStatus,
     wipeNotificationAddresses: [...d.wipeNotificationAddresses],
     offline: d.offline,
     wipeResponse: d.wipeResponse,

@@ -5,13 +5,11 @@
  * NotFoundError); `invoke` throws EmulatedCmdletError like the API would answer.
  */
 import { NotFoundError, ValidationError } from '../../lib/errors';
-import type { Caller } from './auth';
 import { actionControl } from './control-actions';
+import { invokeAsAdministrator } from './control-admin';
+import { configControl } from './control-config';
 import { deviceView, GROUP_KINDS, groupView, mailboxView } from './control-views';
 import type { DenyStyle, EmulatorCore } from './core';
-import { cmdletErrors } from './exchange-errors';
-import { runCmdlet } from './invoke';
-import { readPage } from './paging';
 import type { AccessState, Device, Group, WipeResponse } from './store/model';
 import { charsFrom, mulberry32 } from './store/prng';
 import { seedOrganisation } from './store/seed';
@@ -28,6 +26,13 @@ const wipeResponse = (v: unknown): WipeResponse | undefined => {
 };
 
 const ACCESS_STATES: readonly AccessState[] = ['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery', 'Unknown'];
+/** Exchange's DevicePolicyApplicationStatus names. */
+const POLICY_STATUSES = ['Unknown', 'NotApplied', 'AppliedInFull', 'PartiallyApplied', 'ExternallyManaged'];
+const policyStatus = (v: unknown): string | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !POLICY_STATUSES.includes(v)) throw ValidationError.of('policyApplicationStatus', `one of ${POLICY_STATUSES.join(', ')}`);
+  return v;
+};
 const EMPTY_STYLES: readonly EmptyAnswerStyle[] = ['value', 'noContent', 'emptyBody'];
 const DENY_STYLES: readonly DenyStyle[] = ['403', '401'];
 
@@ -37,8 +42,6 @@ function concurrencyLimit(v: unknown): number | null {
   return v;
 }
 
-/** Who control.invoke acts as: an administrator at the Exchange admin center. */
-const ADMINISTRATOR: Caller = { appId: 'administrator', tenantId: '', roles: [], displayName: 'Administrator' };
 
 function time(field: string, value: string | null | undefined): number | null {
   if (value === null || value === undefined) return null;
@@ -68,6 +71,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
 
   return {
     ...actionControl(core, device),
+    ...configControl(core),
 
     seed(o: SeedOptions) {
       const { org, summary } = seedOrganisation(o, { domain: core.domain, vanityDomain: core.vanityDomains[0], now: core.now() });
@@ -111,6 +115,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
         lastSuccessSync: lastSuccess,
         lastSyncAttemptTime: lastSuccess,
         lastPolicyUpdateTime: firstSync,
+        policyApplicationStatus: policyStatus(input.policyApplicationStatus),
       });
       return deviceView(core, d);
     },
@@ -124,6 +129,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       if (p.accessState !== undefined) d.accessState = p.accessState;
       for (const k of ['isManaged', 'isCompliant', 'isDisabled', 'offline', 'isRemoteWipeSupported'] as const) if (p[k] !== undefined) d[k] = Boolean(p[k]);
       if (p.wipeResponse !== undefined) d.wipeResponse = wipeResponse(p.wipeResponse)!;
+      if (p.policyApplicationStatus !== undefined) d.policyApplicationStatus = policyStatus(p.policyApplicationStatus)!;
       if (p.lastSuccessSync !== undefined) d.lastSuccessSync = time('lastSuccessSync', p.lastSuccessSync);
       if (p.lastSyncAttemptTime !== undefined) d.lastSyncAttemptTime = time('lastSyncAttemptTime', p.lastSyncAttemptTime);
       d.whenChanged = core.now();
@@ -196,14 +202,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       return m ? mailboxView(m) : undefined;
     },
 
-    invoke(cmdletName: string, parameters: Record<string, unknown> = {}): WireObject[] {
-      const def = core.registry.get(String(cmdletName).toLowerCase());
-      if (!def) throw cmdletErrors.invalidOperation(`The term '${cmdletName}' is not recognized as the name of a cmdlet.`);
-      const output = runCmdlet(core, def, parameters, ADMINISTRATOR, { interactive: true });
-      if (output.kind === 'none') return [];
-      if (output.kind === 'objects') return output.objects;
-      return readPage(output.listing, { afterSeq: 0, emitted: 0 }, Infinity, output.resultSize).objects;
-    },
+    invoke: (cmdletName: string, parameters: Record<string, unknown> = {}): WireObject[] => invokeAsAdministrator(core, cmdletName, parameters),
 
     setFaults(f: FaultSettings) {
       const { tenantConcurrencyLimit, ...faults } = f ?? {};

@@ -2,6 +2,7 @@
 import type { Logger } from '../../lib/log';
 import { CallRecorder } from './calls';
 import { cmdletRegistry } from './cmdlets';
+import { ASSIGNED_ROLES } from './cmdlets/rbac';
 import { DEFAULT_VARIANTS, type Variants } from './cmdlets/types';
 import { Budget, FaultInjector } from './faults';
 import { PageTokens } from './paging';
@@ -23,6 +24,8 @@ export type DenyStyle = '403' | '401';
 export class EmulatorCore {
   org: Org;
   readonly registry = cmdletRegistry();
+  /** The roles assigned to the app's role group (control: setAssignedRoles). */
+  assignedRoles: readonly string[] = [...ASSIGNED_ROLES];
   /** Lower-cased names of cmdlets the app may not run, and how each is refused. */
   readonly denied = new Map<string, DenyStyle>();
   /** Lower-cased cmdlet name -> how its empty answer is sent. */

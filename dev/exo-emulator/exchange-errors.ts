@@ -26,6 +26,8 @@ export interface ErrorShape {
   code?: string;
   /** x-ExceptionType / x-ExceptionTargetType carry the type without its namespace. */
   shortTypeHeader?: boolean;
+  /** With details false: error.message "Invalid Operation", the text only in innererror.internalexception (a bad enum value). */
+  internalOnly?: boolean;
 }
 
 export class EmulatedCmdletError extends Error {
@@ -42,9 +44,17 @@ export class EmulatedCmdletError extends Error {
 const PARAMETER_BINDING = 'System.Management.Automation.ParameterBindingException';
 const PARAMETER_VALIDATION = 'System.Management.Automation.ParameterBindingValidationException';
 const ARGUMENT_TRANSFORMATION = 'System.Management.Automation.ParameterBindingArgumentTransformationException';
-/** Namespaces below are the emulator's choice where the reference gives only the short name. */
-const AMBIGUOUS_PARAMETER_SET = 'System.Management.Automation.AmbiguousParameterSetException';
-const PARAMETER_TRANSFORMATION = 'Microsoft.Exchange.Admin.OData.Core.ParameterTransformationException';
+/**
+ * The admin API's own exception types for an unknown parameter and a bad enum value, as
+ * live answers name them (a public Go client pins bodies captured from a tenant verbatim:
+ * `|Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException|Parameter
+ * set cannot be resolved using the specified named parameters. Invalid cmdlet parameters
+ * specified. BogusParameter`, and a ParameterTransformationException carried only in
+ * innererror.internalexception; stored file "exoclient" errors test, 2026). Other
+ * namespaces below are the emulator's choice where the reference gives only the short name.
+ */
+const AMBIGUOUS_PARAMETER_SET = 'Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException';
+const PARAMETER_TRANSFORMATION = 'Microsoft.Exchange.AdminApi.CommandInvocation.ParameterTransformationException';
 const NON_FILTERABLE = 'Microsoft.Exchange.Data.ParsingNonFilterablePropertyException';
 const RECIPIENT_NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.RecipientNotFoundException';
 const RECIPIENT_NOT_VALID = 'Microsoft.Exchange.Configuration.Tasks.RecipientNotValidException';
@@ -67,29 +77,36 @@ export const cmdletErrors = {
   recipientNotValid: (identity: string) => new EmulatedCmdletError(RECIPIENT_NOT_VALID, `'${identity}' does not represent a valid recipient.`, { shortTypeHeader: true }),
   /**
    * An unknown parameter name. Over REST Exchange does not say "A parameter cannot be
-   * found that matches parameter name": it fails to resolve a parameter set and names
-   * the parameter at the end (reference). The middle sentence is PowerShell's own
-   * AmbiguousParameterSet text (as quoted in github.com/PowerShell/PowerShell/issues/21500).
+   * found that matches parameter name 'X'." (that is PowerShell's own binder, so the
+   * ExchangeOnlineManagement module raises it on the client before any call): the server
+   * fails to resolve a parameter set and names the parameter at the end (reference; a live
+   * capture has exactly this text, see AMBIGUOUS_PARAMETER_SET).
    */
   unknownParameter: (name: string) =>
-    binding(
-      AMBIGUOUS_PARAMETER_SET,
-      `Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided. Invalid cmdlet parameters specified. ${name}`,
-      { shortTypeHeader: true },
-    ),
+    binding(AMBIGUOUS_PARAMETER_SET, `Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. ${name}`, { shortTypeHeader: true }),
   missingParameters: (names: string[]) => binding(PARAMETER_BINDING, `Cannot process command because of one or more missing mandatory parameters: ${names.join(' ')}.`),
   parameterSet: () => binding(PARAMETER_BINDING, 'Parameter set cannot be resolved using the specified named parameters.'),
   validation: (param: string, detail: string) => binding(PARAMETER_VALIDATION, `Cannot validate argument on parameter '${param}'. ${detail}`),
   nullArgument: (param: string) => binding(PARAMETER_VALIDATION, `Cannot bind argument to parameter '${param}' because it is null.`),
   conversion: (param: string, value: unknown, typeName: string, detail: string) =>
     binding(PARAMETER_BINDING, `Cannot bind parameter '${param}'. Cannot convert value "${quoted(value)}" to type "${typeName}". Error: "${detail}"`),
-  /** A value that is not one of an enum's names: no `details` in the envelope (reference). */
+  /**
+   * A value that is not one of an enum's names: no `details`, the text only in
+   * innererror.internalexception, names listed with ", " (the live capture behind
+   * PARAMETER_TRANSFORMATION: "Cannot process argument transformation on parameter
+   * 'QuarantineTypes'. Cannot convert value \"Nonsense\" to type \"...\". Error: \"Unable to
+   * match the identifier name Nonsense to a valid enumerator name. Specify one of the
+   * following enumerator names and try again: Spam, TransportRule, ...\"").
+   */
   badEnum: (param: string, value: unknown, typeName: string, names: readonly string[]) =>
     binding(
       PARAMETER_TRANSFORMATION,
-      `Cannot bind parameter '${param}'. Cannot convert value "${quoted(value)}" to type "${typeName}". Error: "Unable to match the identifier name ${quoted(value)} to a valid enumerator name. Specify one of the following enumerator names and try again:\n${names.join(', ')}"`,
-      { details: false },
+      `Cannot process argument transformation on parameter '${param}'. Cannot convert value "${quoted(value)}" to type "${typeName}". Error: "Unable to match the identifier name ${quoted(value)} to a valid enumerator name. Specify one of the following enumerator names and try again: ${names.join(', ')}"`,
+      { details: false, internalOnly: true },
     ),
+  /** A value outside an Exchange property's range (see cmdlets/params.ts, checkRange). */
+  outOfRange: (param: string, value: string, min: string, max: string) =>
+    binding(PARAMETER_BINDING, `Cannot bind parameter '${param}' to the target. Exception setting "${param}": "The property, (${value}), is out of range. The valid range is from ${min} to ${max}."`),
   notBoolean: (param: string, value: unknown) =>
     binding(
       ARGUMENT_TRANSFORMATION,
@@ -154,4 +171,24 @@ export const cmdletErrors = {
       `You have deleted ${deleted} mobile device partnerships of this mailbox this month, the maximum the throttling policy (EasMaxDeviceDeletesPerMonth) allows is ${max}. Try again next month.`,
     ),
   dataValidation: (text: string) => new EmulatedCmdletError('Microsoft.Exchange.Data.DataValidationException', text),
+  /**
+   * Set-CASMailbox -ActiveSyncMailboxPolicy naming no policy: Exchange 2016's
+   * SetCASMailboxBase uses Strings.ErrorMobileMailboxPolicyNotFound (text from its
+   * Strings.resources) for a ManagementObjectNotFoundException.
+   */
+  mobilePolicyNotFound: (identity: string) =>
+    new EmulatedCmdletError(
+      'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
+      `Exchange Mobile Device mailbox policy "${identity}" wasn't found. Make sure you've typed the policy name correctly.`,
+    ),
+  /**
+   * A policy application list over Exchange's limits: ArgumentException with
+   * Strings.MobileDevicePolicyApplicationListTooLong (Exchange 2016's Set/NewMobilePolicy;
+   * text from its Strings.resources).
+   */
+  applicationListTooLong: (total: number, each: number) =>
+    new EmulatedCmdletError(
+      'System.ArgumentException',
+      `Changes to the Exchange Mobile Device mailbox policy couldn't be saved because the application list is either larger than ${total} or the individual file name that you want to add is larger than ${each}. Remove items from the application list before updating this Exchange Mobile Device mailbox policy.`,
+    ),
 };

@@ -19,13 +19,25 @@ import { exchangeErrorReply, jsonReply, type Reply } from './wire';
 export const CONCURRENCY_TEXT = 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again.';
 
 /** What happens after the cmdlet ran (its change applied): the socket is destroyed, or a failure status answers. */
-export type AfterExecute = { kind: 'drop' } | { kind: 'fail'; status: number; exceptionType: string | null };
+export type AfterExecute = { kind: 'drop' } | { kind: 'fail'; status: number; exceptionType: string | null; message?: string };
+
+/** control.failNext: how the next calls of one cmdlet fail. */
+export interface FailNextOptions {
+  /** 400, 500, 503 or 504; default 503. */
+  status?: number;
+  /** Exchange exception type in the body (e.g. a transient one); default none (a plain 5xx body). */
+  exceptionType?: string | null;
+  /** The error text; default a transient-failure text. */
+  message?: string;
+  /** The cmdlet runs (its change is applied) before the failure answers. */
+  afterExecute?: boolean;
+}
 
 export type FaultDecision =
   | { kind: 'none'; latencyMs: number; after?: AfterExecute }
   | { kind: 'drop'; latencyMs: number }
   | { kind: 'throttle'; latencyMs: number; status: number; retryAfterSeconds: number | null; concurrencyText: boolean }
-  | { kind: 'fail'; latencyMs: number; status: number; exceptionType: string | null };
+  | { kind: 'fail'; latencyMs: number; status: number; exceptionType: string | null; message?: string };
 
 const positiveInt = (field: string, v: unknown) => {
   if (v === undefined) return;
@@ -64,6 +76,30 @@ export class FaultInjector {
   private settings: FaultSettings = {};
   private matching = 0;
   private since = Date.now();
+  /** Lower-cased cmdlet -> how many of its next calls fail, and how (control.failNext); independent of setFaults. */
+  private readonly next = new Map<string, { left: number; how: Required<Omit<FailNextOptions, 'message'>> & { message?: string } }>();
+
+  failNext(cmdlet: string, count: number, how: FailNextOptions = {}): void {
+    positiveInt('count', count);
+    const status = how.status ?? 503;
+    if (![400, 500, 503, 504].includes(status)) throw ValidationError.of('status', 'must be 400, 500, 503 or 504');
+    this.next.set(cmdlet.toLowerCase(), { left: count, how: { status, exceptionType: how.exceptionType ?? null, message: how.message, afterExecute: how.afterExecute ?? false } });
+  }
+
+  /** How many planned failures of each cmdlet are left. */
+  pendingFailures(): Record<string, number> {
+    return Object.fromEntries([...this.next].map(([k, v]) => [k, v.left]));
+  }
+
+  private takePlanned(cmdlet: string | null): FaultDecision | null {
+    const key = cmdlet?.toLowerCase();
+    const plan = key ? this.next.get(key) : undefined;
+    if (!plan || !key) return null;
+    if (--plan.left <= 0) this.next.delete(key);
+    const { status, exceptionType, message, afterExecute } = plan.how;
+    if (afterExecute) return { kind: 'none', latencyMs: 0, after: { kind: 'fail', status, exceptionType, message } };
+    return { kind: 'fail', latencyMs: 0, status, exceptionType, message };
+  }
 
   set(f: FaultSettings): void {
     validateFaults(f);
@@ -75,9 +111,12 @@ export class FaultInjector {
   clear(): void {
     this.settings = {};
     this.matching = 0;
+    this.next.clear();
   }
 
   decide(cmdlet: string | null): FaultDecision {
+    const planned = this.takePlanned(cmdlet);
+    if (planned) return planned;
     const s = this.settings;
     if (s.onlyCmdlets && (!cmdlet || !s.onlyCmdlets.includes(cmdlet.toLowerCase()))) return { kind: 'none', latencyMs: 0 };
     const n = ++this.matching;
@@ -144,7 +183,9 @@ export class Budget {
 export const CONCURRENCY_REPLY_TYPE = 'Microsoft.Exchange.Admin.OData.Core.ThrottlingException';
 
 /** The answer to a throttle or failure decision. */
-export function faultReply(decision: { kind: 'throttle'; status: number; retryAfterSeconds: number | null; concurrencyText: boolean } | { kind: 'fail'; status: number; exceptionType: string | null }): Reply {
+export function faultReply(
+  decision: { kind: 'throttle'; status: number; retryAfterSeconds: number | null; concurrencyText: boolean } | { kind: 'fail'; status: number; exceptionType: string | null; message?: string },
+): Reply {
   if (decision.kind === 'throttle') {
     const headers: Record<string, string> = decision.retryAfterSeconds === null ? {} : { 'Retry-After': String(decision.retryAfterSeconds) };
     const reply = decision.concurrencyText
@@ -159,11 +200,13 @@ export function faultReply(decision: { kind: 'throttle'; status: number; retryAf
   let reply: Reply;
   if (decision.exceptionType) {
     const short = decision.exceptionType.split('.').pop();
-    reply = exchangeErrorReply(decision.status, decision.exceptionType, `${short}: a transient failure occurred on ${EXCHANGE_SERVER}. Please try again later.`);
+    reply = exchangeErrorReply(decision.status, decision.exceptionType, decision.message ?? `${short}: a transient failure occurred on ${EXCHANGE_SERVER}. Please try again later.`);
   } else {
     const text =
-      decision.status === 503 ? 'The service is currently unavailable. Please try again later.' : decision.status === 504 ? 'The gateway timed out waiting for the backend.' : 'An internal server error occurred. The operation failed.';
-    reply = jsonReply(decision.status, { error: { code: decision.status === 503 ? 'ServiceUnavailable' : decision.status === 504 ? 'GatewayTimeout' : 'InternalServerError', message: text } });
+      decision.message ??
+      (decision.status === 503 ? 'The service is currently unavailable. Please try again later.' : decision.status === 504 ? 'The gateway timed out waiting for the backend.' : 'An internal server error occurred. The operation failed.');
+    const code = decision.status === 503 ? 'ServiceUnavailable' : decision.status === 504 ? 'GatewayTimeout' : decision.status === 400 ? 'BadRequest' : 'InternalServerError';
+    reply = jsonReply(decision.status, { error: { code, message: text } });
   }
   reply.meta = { ...reply.meta, outcome: 'failed' };
   return reply;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from './auth';
 import type { CmdletDef, CmdletOutput } from './cmdlets';
+import { rolesOf } from './cmdlets/rbac';
 import { bindParameters } from './cmdlets/params';
 import type { EmulatorCore } from './core';
 import { EmulatedCmdletError } from './exchange-errors';
@@ -64,7 +65,16 @@ export function commonHeaders(core: EmulatorCore, reply: Reply, requestId: strin
 /** Runs a cmdlet without HTTP concerns (also used by control.invoke). */
 export function runCmdlet(core: EmulatorCore, def: CmdletDef, parameters: unknown, caller: Caller, o: { interactive?: boolean } = {}): CmdletOutput {
   const args = bindParameters(def.params, def.mandatory ?? [], withoutEmptyIdentity(def, parameters));
-  return def.run(args, { org: core.org, now: core.now(), caller, denied: core.denied, registry: core.registry, interactive: o.interactive ?? false, variants: core.variants });
+  return def.run(args, {
+    org: core.org,
+    now: core.now(),
+    caller,
+    denied: core.denied,
+    registry: core.registry,
+    assignedRoles: core.assignedRoles,
+    interactive: o.interactive ?? false,
+    variants: core.variants,
+  });
 }
 
 /**
@@ -173,7 +183,8 @@ async function admitted(call: Call): Promise<Reply> {
       budget,
     );
   }
-  const denial = core.denied.get(def.name.toLowerCase());
+  // A cmdlet none of whose roles is assigned to the app is as good as denied (403).
+  const denial = core.denied.get(def.name.toLowerCase()) ?? (rolesOf(def).some((r) => core.assignedRoles.includes(r)) ? undefined : '403');
   if (denial === '401') return finish(notAllowedReply(def.name), budget);
   if (denial === '403') {
     return finish(

@@ -168,6 +168,8 @@ export interface DeviceView {
   lastAccountOnlyDeviceWipeRequestor: string | null;
   isRemoteWipeSupported: boolean;
   activeSyncVersion: string | null;
+  /** DevicePolicyApplicationStatus: AppliedInFull (default), PartiallyApplied, NotApplied, ExternallyManaged, Unknown. */
+  policyApplicationStatus: string;
   /** The resolved addresses the wipe confirmation goes to. */
   wipeNotificationAddresses: string[];
   /** Control only: the device never connects (checkIn skips it). */
@@ -210,6 +212,11 @@ export interface NewDeviceInput {
   activeSyncVersion?: string | null;
   offline?: boolean;
   wipeResponse?: WipeResponse;
+  /**
+   * DevicePolicyApplicationStatus; default AppliedInFull. NotApplied, PartiallyApplied and
+   * ExternallyManaged devices are blocked (Policy) by a policy with AllowNonProvisionableDevices false.
+   */
+  policyApplicationStatus?: string;
 }
 
 export type DevicePatch = Partial<
@@ -234,6 +241,7 @@ export type DevicePatch = Partial<
     | 'offline'
     | 'wipeResponse'
     | 'isRemoteWipeSupported'
+    | 'policyApplicationStatus'
   >
 >;
 

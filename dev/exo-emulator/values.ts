@@ -59,12 +59,17 @@ export function parseTimeSpan(text: string): number | null {
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
-/** ByteQuantifiedSize.ToString(): the largest whole unit, up to three decimals, then the exact bytes. */
+/**
+ * ByteQuantifiedSize.ToString(): the largest unit the size reaches, the value with four
+ * significant digits (.NET "G4"), then the exact bytes: `"{0:G4} {1} ({2:N0} bytes)"`
+ * (Exchange 2016's ByteQuantifiedSize.ToLargestAppropriateUnitFormatString). So 2,147,482,624
+ * bytes show as "2 GB (2,147,482,624 bytes)" and 1.5 MB as "1.5 MB (1,572,864 bytes)".
+ */
 export function formatByteSize(bytes: number): string {
   let unit = 0;
   while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 1)) unit++;
   const value = bytes / 1024 ** unit;
-  const shown = Number.isInteger(value) ? String(value) : String(Math.floor(value * 1000) / 1000);
+  const shown = String(Number(value.toPrecision(4)));
   return `${shown} ${UNITS[unit]} (${bytes.toLocaleString('en-US')} bytes)`;
 }
 

@@ -49,6 +49,8 @@ export interface ErrorReplyOptions {
   emptyId?: boolean;
   /** x-ExceptionType carries the type without its namespace. */
   shortTypeHeader?: boolean;
+  /** With details false: error.message "Invalid Operation" and the text only in innererror.internalexception. */
+  internalOnly?: boolean;
 }
 
 /**
@@ -59,14 +61,13 @@ export interface ErrorReplyOptions {
  */
 export function exchangeErrorReply(status: number, exceptionType: string, text: string, o: ErrorReplyOptions = {}): Reply {
   const withDetails = o.details ?? true;
-  const error: WireObject = {
-    code: o.code ?? defaultCode(status),
-    message: o.message ?? (status === 400 && withDetails ? 'Invalid Operation' : text),
-  };
-  if (withDetails) {
-    error.details = [{ code: 'Client', target: '', message: `${o.emptyId ? '' : errorId()}|${exceptionType}|${text}` }];
+  const generic = status === 400 && (withDetails || o.internalOnly) ? 'Invalid Operation' : text;
+  const error: WireObject = { code: o.code ?? defaultCode(status), message: o.message ?? generic };
+  if (withDetails) error.details = [{ code: 'Client', target: '', message: `${o.emptyId ? '' : errorId()}|${exceptionType}|${text}` }];
+  if (withDetails || o.internalOnly) {
+    // As live 400s show it: innererror is the OData layer's, the cmdlet's exception inside it.
     error.innererror = {
-      message: text,
+      message: generic,
       type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
       stacktrace: '',
       internalexception: { message: text, type: exceptionType, stacktrace: '' },
@@ -74,6 +75,7 @@ export function exchangeErrorReply(status: number, exceptionType: string, text: 
   } else {
     error.innererror = { message: text, type: exceptionType, stacktrace: '' };
   }
+  if (o.internalOnly) Object.assign(error, { 'adminapi.warnings@odata.type': '#Collection(String)', '@adminapi.warnings': [] });
   const headerType = o.shortTypeHeader ? (exceptionType.split('.').pop() ?? exceptionType) : exceptionType;
   const reply = jsonReply(status, { error }, { 'x-ExceptionType': headerType, 'x-ExceptionTargetType': headerType, ...o.headers });
   reply.meta = { exceptionType };

@@ -205,13 +205,16 @@ describe('missing roles', () => {
 });
 
 describe('error bodies', () => {
+  // Shape as a live capture shows it: error.message "Invalid Operation", the text only in innererror.internalexception.
   it('When an enum parameter gets an unknown value, then 400 ParameterTransformationException with no details', async () => {
     const res = await h.invoke('Get-UnifiedGroupLinks', { Identity: 'Project Phoenix', LinkType: 'Friends' });
     expect(res.status).toBe(400);
     const { error } = await readJson(res);
     expect(error).not.toHaveProperty('details');
-    expect(error.innererror.type).toMatch(/\.ParameterTransformationException$/);
-    expect(error.message).toContain("Cannot bind parameter 'LinkType'");
+    expect(error.message).toBe('Invalid Operation');
+    expect(error.innererror.internalexception.type).toMatch(/\.ParameterTransformationException$/);
+    expect(error.innererror.internalexception.message).toContain("Cannot process argument transformation on parameter 'LinkType'");
+    expect(error.innererror.internalexception.message).toContain('Specify one of the following enumerator names and try again: Members, Owners');
   });
 
   it('When a device action names no partnership, then the not-found comes with code InternalServerError; a listing lookup keeps BadRequest', async () => {

@@ -106,7 +106,7 @@ describe('permissions', () => {
 
   it('When the connector lists its role assignments, then it sees the roles holding its cmdlets', async () => {
     const body = await h.ok('Get-ManagementRoleAssignment', { RoleAssignee: 'c0ffee00-0000-4000-8000-000000000001', GetEffectiveUsers: true });
-    expect(body.value.map((a) => a.Role)).toEqual(['Mail Recipients', 'Organization Client Access', 'Distribution Groups', 'View-Only Configuration']);
+    expect(body.value.map((a) => a.Role)).toEqual(['Mail Recipients', 'Organization Client Access', 'Recipient Policies', 'Distribution Groups', 'View-Only Configuration']);
   });
 
   it('When a cmdlet does not exist, then Exchange answers 403 as for a forbidden one', async () => {

@@ -60,6 +60,7 @@ export const ACTION_LOOKUP = { internalServerError: true };
 const getMobileDevice: CmdletDef = {
   name: 'Get-MobileDevice',
   role: 'Mail Recipients',
+  alsoInRoles: ['View-Only Recipients'],
   params: {
     Identity: identityParam,
     Mailbox: identityParam,
@@ -100,6 +101,7 @@ const getMobileDevice: CmdletDef = {
 const getMobileDeviceStatistics: CmdletDef = {
   name: 'Get-MobileDeviceStatistics',
   role: 'Mail Recipients',
+  alsoInRoles: ['View-Only Recipients'],
   params: {
     Identity: identityParam,
     Mailbox: identityParam,

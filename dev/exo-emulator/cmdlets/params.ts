@@ -108,13 +108,16 @@ function toInt(param: string, v: unknown, typeName: string): number {
   return n;
 }
 
+/**
+ * Exchange's range constraints (RangedValueConstraint, RangedUnlimitedConstraint) fail
+ * when the task sets the property, so PowerShell reports a setter failure: "Cannot bind
+ * parameter 'X' to the target. Exception setting "X": "<Exchange's text>"", the text being
+ * DataStrings.ConstraintViolationValueOutOfRange ("The property, ({2}), is out of range.
+ * The valid range is from {0} to {1}.", Exchange 2016's Microsoft.Exchange.Data
+ * DataStrings.resources). The exception type over REST is the emulator's choice.
+ */
 function checkRange(param: string, n: number, min: number, max: number, show: (n: number) => string = String): void {
-  if (n < min) {
-    throw cmdletErrors.validation(param, `The ${show(n)} argument is less than the minimum allowed range of ${show(min)}. Supply an argument that is greater than or equal to ${show(min)} and then try the command again.`);
-  }
-  if (n > max) {
-    throw cmdletErrors.validation(param, `The ${show(n)} argument is greater than the maximum allowed range of ${show(max)}. Supply an argument that is less than or equal to ${show(max)} and then try the command again.`);
-  }
+  if (n < min || n > max) throw cmdletErrors.outOfRange(param, show(n), show(min), show(max));
 }
 
 const isUnlimited = (v: unknown) => typeof v === 'string' && v.trim().toLowerCase() === 'unlimited';
@@ -162,6 +165,11 @@ function convert(param: string, spec: ParamKind, v: unknown): unknown {
         if (spec.nullable) return null;
         throw cmdletErrors.nullArgument(param);
       }
+      // Reference: MinPasswordComplexCharacters and PasswordHistory sent as JSON strings were
+      // refused in the field (also github.com/Microsoft365DSC/Microsoft365DSC/issues/6022: "expected
+      // to be an integer"); an empty MinPasswordLength failed New-MobileDeviceMailboxPolicy
+      // (Microsoft365DSC issue #723). So a plain Int32 takes JSON numbers only; the wording is a choice.
+      if (typeof v === 'string') throw cmdletErrors.conversion(param, v, spec.nullable ? 'System.Nullable`1[System.Int32]' : 'System.Int32', 'A JSON string was given where a JSON number is required.');
       const n = toInt(param, v, 'System.Int32');
       checkRange(param, n, spec.min, spec.max);
       return n;
@@ -169,7 +177,8 @@ function convert(param: string, spec: ParamKind, v: unknown): unknown {
     case 'unlimitedInt': {
       if (v === null) throw cmdletErrors.nullArgument(param);
       if (isUnlimited(v)) return UNLIMITED;
-      const n = toInt(param, v, 'Microsoft.Exchange.Data.Unlimited`1[System.Int32]');
+      const sized = spec.sizes && typeof v === 'string' && /[kmg]b\s*$/i.test(v) ? parseByteSize(v) : null;
+      const n = sized ?? toInt(param, v, 'Microsoft.Exchange.Data.Unlimited`1[System.Int32]');
       checkRange(param, n, spec.min, spec.max);
       return n;
     }
@@ -191,12 +200,7 @@ function convert(param: string, spec: ParamKind, v: unknown): unknown {
       if (ms === null) {
         throw cmdletErrors.conversion(param, v, 'Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]', 'String was not recognized as a valid TimeSpan.');
       }
-      if (ms < spec.min || ms > spec.max) {
-        throw cmdletErrors.validation(
-          param,
-          `The value ${formatTimeSpan(ms)} is outside the allowed range ${formatTimeSpan(spec.min)} - ${formatTimeSpan(spec.max)}. Supply a value within that range and then try the command again.`,
-        );
-      }
+      checkRange(param, ms, spec.min, spec.max, formatTimeSpan);
       return ms;
     }
     case 'byteSize': {

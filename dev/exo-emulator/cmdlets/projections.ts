@@ -16,12 +16,13 @@
  */
 import type { AccessRule, Device, MailboxPolicy, OrgSettings } from '../store/model';
 import type { Org } from '../store/org';
-import { POLICY_SETTINGS } from '../store/policy-settings';
-import { exoDate, exoDateUtc } from '../values';
+import { ORG_SETTINGS_NAME } from '../store/org-settings';
+import { IS_DEFAULT_AFTER, POLICY_SETTINGS } from '../store/policy-settings';
+import { exoDate } from '../values';
 import type { WireObject } from '../wire';
 import type { FilterProperties } from './opath';
 import { settingToWire } from './params';
-import { EXCHANGE_SERVER, guidProp, listProp, OBJECT_STATE, organizationId, times } from './wire-shapes';
+import { configurationTail, EXCHANGE_SERVER, guidProp, listProp, OBJECT_STATE, organizationId, times } from './wire-shapes';
 
 export * from './recipient-projections';
 
@@ -153,81 +154,93 @@ export function deviceFilterProperties(org: Org): FilterProperties<Device> {
 
 // ---- configuration objects -----------------------------------------------------
 
+/**
+ * Get-MobileDeviceMailboxPolicy: every setting in Exchange's display form, in Exchange's
+ * order. Over REST each value is its .NET value serialised: booleans as JSON booleans,
+ * Int32 as numbers (MinPasswordLength null when unset), Unlimited<T> as strings
+ * (`"Unlimited"`, or the value's ToString: `"8"`), time spans as TimeSpan strings
+ * (`"00:15:00"`, `"90.00:00:00"`), sizes as ByteQuantifiedSize strings
+ * (`"10 MB (10,485,760 bytes)"`), lists as arrays. Sources: the reference ("Values read
+ * back"), a public REST capture of Get-Mailbox (`"RecipientLimits":"500"` for an
+ * Unlimited<int>, `"MaxSendSize":"35 MB (36,700,160 bytes)"`), and a posture tool's test
+ * data validating Get-MobileDeviceMailboxPolicy output (github.com/lindyw/ng-report-lib,
+ * baselines.data.ts: PasswordHistory, MinPasswordLength and MinPasswordComplexCharacters
+ * numbers, PasswordExpiration and MaxInactivityTimeLock the string "Unlimited").
+ */
 export function mailboxPolicyObject(org: Org, p: MailboxPolicy): WireObject {
   const o: WireObject = {};
   for (const s of POLICY_SETTINGS) {
-    const value = p.settings.get(s.name) ?? null;
+    const value = p.settings.get(s.mirrorOf ?? s.name) ?? null;
     if (s.spec.kind === 'stringList') listProp(o, s.name, (value as string[] | null) ?? []);
     else if (value === null) o[s.name] = null;
     else {
       if (s.spec.kind === 'int') o[`${s.name}@odata.type`] = '#Int32';
       o[s.name] = settingToWire(s.spec, value);
     }
+    if (s.name === IS_DEFAULT_AFTER) o.IsDefault = p.isDefault;
   }
-  Object.assign(o, {
-    IsDefault: p.isDefault,
-    IsDefaultPolicy: p.isDefault,
-    AdminDisplayName: '',
-    ExchangeVersion: '0.10 (14.1.100.0)',
-    Name: p.name,
-    DistinguishedName: org.policyDn(p.name),
-    Identity: p.name,
+  return configurationTail(o, org, {
+    name: p.name,
+    identity: p.name,
+    dn: org.policyDn(p.name),
+    guid: p.guid,
+    category: 'ms-Exch-Mobile-Mailbox-Policy',
+    objectClass: ['top', 'msExchRecipientTemplate', 'msExchMobileMailboxPolicy'],
+    created: p.whenCreated,
+    changed: p.whenChanged,
   });
-  guidProp(o, 'Guid', p.guid);
-  listProp(o, 'ObjectClass', ['top', 'msExchRecipientTemplate', 'msExchMobileMailboxPolicy']);
-  times(o, p.whenCreated, p.whenChanged);
-  o.OrganizationId = organizationId(org);
-  o.Id = p.name;
-  o.OriginatingServer = EXCHANGE_SERVER;
-  o.IsValid = true;
-  o.ObjectState = OBJECT_STATE;
-  return o;
 }
 
+/** Get-ActiveSyncDeviceAccessRule: QueryString, Characteristic, AccessLevel (Exchange 2016's ActiveSyncDeviceAccessRule), then the usual tail. */
 export function accessRuleObject(org: Org, r: AccessRule): WireObject {
-  const o: WireObject = {
-    QueryString: r.queryString,
-    Characteristic: r.characteristic,
-    AccessLevel: r.accessLevel,
-    AdminDisplayName: '',
-    ExchangeVersion: '0.10 (14.1.100.0)',
-    Name: r.name,
-    DistinguishedName: org.ruleDn(r.name),
-    Identity: r.name,
-  };
-  guidProp(o, 'Guid', r.guid);
-  times(o, r.whenCreated, r.whenChanged);
-  o.OrganizationId = organizationId(org);
-  o.Id = r.name;
-  o.IsValid = true;
-  o.ObjectState = OBJECT_STATE;
-  return o;
+  const o: WireObject = { QueryString: r.queryString, Characteristic: r.characteristic, AccessLevel: r.accessLevel };
+  return configurationTail(o, org, {
+    name: r.name,
+    identity: r.name,
+    dn: org.ruleDn(r.name),
+    guid: r.guid,
+    category: 'ms-Exch-Device-Access-Rule',
+    objectClass: ['top', 'msExchDeviceAccessRule'],
+    created: r.whenCreated,
+    changed: r.whenChanged,
+  });
 }
 
+/**
+ * Get-ActiveSyncOrganizationSettings, with the properties in the order a live survey of
+ * Exchange Online shows them (DefaultAccessLevel, TenantAdminPreference, UserMailInsert,
+ * AllowAccessForUnSupportedPlatform, EnableMobileMailboxPolicyWhenCAInplace,
+ * AllowRMSSupportForUnenlightenedApps, AdminMailRecipients, OtaNotificationMailInsert,
+ * DeviceFiltering, Name, IsIntuneManaged, HasAzurePremiumSubscription, OtherWellKnownObjects, ...).
+ */
 export function orgSettingsObject(org: Org, s: OrgSettings): WireObject {
   const o: WireObject = {
     DefaultAccessLevel: s.defaultAccessLevel,
+    TenantAdminPreference: s.tenantAdminPreference,
     UserMailInsert: s.userMailInsert,
     AllowAccessForUnSupportedPlatform: s.allowAccessForUnSupportedPlatform,
+    EnableMobileMailboxPolicyWhenCAInplace: s.enableMobileMailboxPolicyWhenCAInplace,
+    AllowRMSSupportForUnenlightenedApps: s.allowRMSSupportForUnenlightenedApps,
   };
   listProp(o, 'AdminMailRecipients', s.adminMailRecipients);
   Object.assign(o, {
     OtaNotificationMailInsert: s.otaNotificationMailInsert,
+    // Device filters are managed only through Set-ActiveSyncOrganizationSettings' on-premises filter switches: none here.
     DeviceFiltering: null,
-    IsIntuneManaged: false,
-    HostedTenantEmailAddress: null,
-    AccessLevel: s.defaultAccessLevel,
-    AdminDisplayName: '',
-    ExchangeVersion: '0.10 (14.1.100.0)',
-    Name: 'Mobile Mailbox Settings',
-    DistinguishedName: org.configurationDn('Mobile Mailbox Settings'),
-    Identity: 'Mobile Mailbox Settings',
+    Name: ORG_SETTINGS_NAME,
+    IsIntuneManaged: s.isIntuneManaged,
+    HasAzurePremiumSubscription: s.hasAzurePremiumSubscription,
   });
-  guidProp(o, 'Guid', s.guid);
-  o.WhenChanged = exoDate(s.whenChanged);
-  o.WhenChangedUTC = exoDateUtc(s.whenChanged);
-  o.OrganizationId = organizationId(org);
-  o.IsValid = true;
-  o.ObjectState = OBJECT_STATE;
-  return o;
+  listProp(o, 'OtherWellKnownObjects', []);
+  const tail = configurationTail(o, org, {
+    name: ORG_SETTINGS_NAME,
+    identity: ORG_SETTINGS_NAME,
+    dn: org.configurationDn(ORG_SETTINGS_NAME),
+    guid: s.guid,
+    category: 'ms-Exch-Active-Sync-Device-Settings',
+    objectClass: ['top', 'container', 'msExchActiveSyncDevices'],
+    created: s.whenCreated,
+    changed: s.whenChanged,
+  });
+  return tail;
 }

@@ -118,6 +118,7 @@ const getUser: CmdletDef = {
 const getCasMailbox: CmdletDef = {
   name: 'Get-CASMailbox',
   role: ROLE,
+  alsoInRoles: ['Organization Client Access', 'Recipient Policies', 'View-Only Recipients'],
   params: listingParams,
   run: (args, ctx) =>
     recipientQuery(args, ctx, { list: ctx.org.mailboxes, find: (id) => ctx.org.findMailbox(id), project: (m) => casMailboxObject(ctx.org, m), activeSyncFilter: true }),
@@ -126,6 +127,7 @@ const getCasMailbox: CmdletDef = {
 const setCasMailbox: CmdletDef = {
   name: 'Set-CASMailbox',
   role: ROLE,
+  alsoInRoles: ['Organization Client Access'],
   params: {
     Identity: identityParam,
     ActiveSyncEnabled: { kind: 'bool' },
@@ -147,8 +149,9 @@ const setCasMailbox: CmdletDef = {
     let policy: MailboxPolicy | null | undefined;
     if (args.has('ActiveSyncMailboxPolicy')) {
       const policyId = args.get('ActiveSyncMailboxPolicy') as string | null;
+      // null resets the mailbox to the default policy (Exchange 2016's SetCASMailboxBase sets the link to null).
       policy = policyId === null ? null : org.findPolicy(policyId);
-      if (policy === undefined) throw cmdletErrors.notFound(policyId!);
+      if (policy === undefined) throw cmdletErrors.mobilePolicyNotFound(policyId!);
     }
     // The device lists (store/device-rules.ts, setDeviceLists): a plain list overwrites, a
     // GenericHashTable adds/removes, null clears; both in one call move a device from one
@@ -163,10 +166,15 @@ const setCasMailbox: CmdletDef = {
       },
       { now: ctx.now, released: ctx.variants.releasedFromLists },
     );
+    const policyBefore = org.effectivePolicy(mailbox);
     if (policy !== undefined) mailbox.policy = policy;
     if (args.bool('RecalculateHasActiveSyncDevicePartnership')) mailbox.partnershipFlag = null;
     const enabled = args.bool('ActiveSyncEnabled');
+    const enabling = enabled === true && !mailbox.activeSyncEnabled;
     if (enabled !== undefined) mailbox.activeSyncEnabled = enabled;
+    // Another policy (its compliance) or ActiveSync enabled again shows on the partnerships at
+    // once, like a rule change (store/device-rules.ts); disabling leaves their state as it is.
+    if (enabling || org.effectivePolicy(mailbox) !== policyBefore) org.reevaluateAccess(ctx.now, [...mailbox.devices]);
     return none;
   },
 };

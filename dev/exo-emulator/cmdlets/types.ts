@@ -4,6 +4,7 @@ import type { Listing } from '../paging';
 import type { ReleasedFromLists } from '../store/device-rules';
 import type { Org } from '../store/org';
 import type { WireObject } from '../wire';
+import { cmdletErrors } from '../exchange-errors';
 import type { Args, ParamKind } from './params';
 
 export interface CmdletContext {
@@ -15,6 +16,8 @@ export interface CmdletContext {
   denied: { has(lowerCasedName: string): boolean };
   /** Every implemented cmdlet, by lower-cased name. */
   registry: ReadonlyMap<string, CmdletDef>;
+  /** The management roles assigned to the app's role group (control: setAssignedRoles). */
+  assignedRoles: readonly string[];
   /** An administrator at a console (control.invoke): confirmation prompts are answered. Over REST nobody can answer them. */
   interactive: boolean;
   /** Where Exchange's behaviour is not settled, which variant the emulator plays (control: setVariants). */
@@ -44,6 +47,8 @@ export interface CmdletDef {
   name: string;
   /** The built-in management role whose entry lets an app run it (see rbac.ts). */
   role: string;
+  /** Other built-in roles that hold an entry for it (Get-ManagementRoleEntry lists one per role). */
+  alsoInRoles?: readonly string[];
   params: Record<string, ParamKind>;
   mandatory?: readonly string[];
   run(args: Args, ctx: CmdletContext): CmdletOutput;
@@ -58,3 +63,15 @@ export const ignoredParam: ParamKind = { kind: 'ignored' };
 export const objects = (list: WireObject[], warnings?: string[]): CmdletOutput => ({ kind: 'objects', objects: list, warnings });
 export const none: CmdletOutput = { kind: 'none' };
 export const noneWith = (warnings: string[]): CmdletOutput => (warnings.length === 0 ? none : { kind: 'none', warnings });
+
+/**
+ * A cmdlet with a built-in pause (ConfirmImpact High) called without `Confirm: false`, or a
+ * ShouldContinue question (which Confirm does not answer): over REST nobody can answer, so
+ * the call fails before anything changes (see exchange-errors.ts, confirmationRequired).
+ * An administrator at a console (control.invoke) answers yes.
+ */
+export function requireConfirmation(args: Args, ctx: CmdletContext, prompt: string, o: { shouldContinue?: boolean } = {}): void {
+  if (ctx.interactive) return;
+  if (!o.shouldContinue && args.bool('Confirm') === false) return;
+  throw cmdletErrors.confirmationRequired(prompt);
+}

@@ -28,3 +28,30 @@ export function times(o: WireObject, created: number, changed: number): void {
 export function organizationId(org: Org): string {
   return `EURPR01A005.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/${org.domain} - EURPR01A005.PROD.OUTLOOK.COM/ConfigurationUnits/${org.domain}/Configuration`;
 }
+
+/**
+ * The properties every configuration object (policy, rule, organisation settings) ends
+ * with, in the order a live survey of Exchange Online's app-only output shows them
+ * (AdminDisplayName, ExchangeVersion, Name, DistinguishedName, Identity, ObjectCategory,
+ * ObjectClass, the four times, ExchangeObjectId, OrganizationId, Id, Guid,
+ * OriginatingServer, IsValid, ObjectState). DirectoryObjectVersion and
+ * OrganizationalUnitRoot are left out: no source gives their values.
+ */
+export function configurationTail(
+  o: WireObject,
+  org: Org,
+  c: { name: string; identity: string; dn: string; guid: string; category: string; objectClass: string[]; created: number; changed: number },
+): WireObject {
+  Object.assign(o, { AdminDisplayName: '', ExchangeVersion: '0.10 (14.1.100.0)', Name: c.name, DistinguishedName: c.dn, Identity: c.identity });
+  o.ObjectCategory = `EURPR01A005.PROD.OUTLOOK.COM/Configuration/Schema/${c.category}`;
+  listProp(o, 'ObjectClass', c.objectClass);
+  times(o, c.created, c.changed);
+  guidProp(o, 'ExchangeObjectId', c.guid);
+  o.OrganizationId = organizationId(org);
+  o.Id = c.identity;
+  guidProp(o, 'Guid', c.guid);
+  o.OriginatingServer = EXCHANGE_SERVER;
+  o.IsValid = true;
+  o.ObjectState = OBJECT_STATE;
+  return o;
+}

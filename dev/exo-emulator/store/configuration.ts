@@ -64,13 +64,38 @@ export function effectivePolicy(org: Org, mb: Mailbox): MailboxPolicy {
   return mb.policy && org.policies.has(mb.policy) ? mb.policy : defaultPolicy(org);
 }
 
-export function removePolicy(org: Org, p: MailboxPolicy): void {
+/** The mailboxes explicitly assigned this policy (Exchange's AssociatedUsers back-link; the default's implicit users are not in it). */
+export function assignedMailboxes(org: Org, p: MailboxPolicy): Mailbox[] {
+  const out: Mailbox[] = [];
+  for (const mb of org.mailboxes) if (mb.policy === p) out.push(mb);
+  return out;
+}
+
+/** The policy is gone; its mailboxes "will not have an associated mailbox policy" (Exchange's warning), so the default applies to them. */
+export function removePolicy(org: Org, p: MailboxPolicy): Mailbox[] {
   org.policies.remove(p);
-  for (const mb of org.mailboxes) if (mb.policy === p) mb.policy = null;
+  const orphaned = assignedMailboxes(org, p);
+  for (const mb of orphaned) mb.policy = null;
+  return orphaned;
+}
+
+/**
+ * `<QueryString> (<Characteristic>)`, cut to Exchange's 64 characters: a longer name keeps
+ * its start and ends in `<hash> (<Characteristic>)` (Exchange 2016's
+ * NewActiveSyncDeviceAccessRule.BuildRuleName, MaxRuleNameLength 64). Exchange hashes with
+ * .NET's String.GetHashCode, which differs per process; the emulator uses a stable hash (choice).
+ */
+export function ruleName(queryString: string, characteristic: RuleCharacteristic): string {
+  const full = `${queryString} (${characteristic})`;
+  if (full.length <= 64) return full;
+  let h = 0;
+  for (let i = 0; i < full.length; i++) h = (Math.imul(h, 31) + full.charCodeAt(i)) | 0;
+  const tail = `${h} (${characteristic})`;
+  return full.slice(0, 64 - tail.length) + tail;
 }
 
 export function addRule(org: Org, r: { queryString: string; characteristic: RuleCharacteristic; accessLevel: AccessLevel; now: number }): AccessRule {
-  const name = `${r.queryString} (${r.characteristic})`;
+  const name = ruleName(r.queryString, r.characteristic);
   if (findRule(org, name)) throw cmdletErrors.alreadyExists(ruleDn(org, name));
   const rule: AccessRule = {
     seq: org.nextSeq(),
@@ -83,7 +108,13 @@ export function addRule(org: Org, r: { queryString: string; characteristic: Rule
     whenChanged: r.now,
   };
   org.accessRules.add(rule);
+  org.rulesVersion++;
   return rule;
+}
+
+export function removeRule(org: Org, r: AccessRule): void {
+  org.accessRules.remove(r);
+  org.rulesVersion++;
 }
 
 export function findRule(org: Org, id: string): AccessRule | undefined {

@@ -154,13 +154,21 @@ export interface AccessRule extends Sequenced {
   whenChanged: number;
 }
 
+/** Get-/Set-ActiveSyncOrganizationSettings (defaults and sources in org-settings.ts). */
 export interface OrgSettings {
   readonly guid: string;
   defaultAccessLevel: AccessLevel;
   adminMailRecipients: string[];
-  userMailInsert: string | null;
-  otaNotificationMailInsert: string | null;
+  userMailInsert: string;
+  otaNotificationMailInsert: string;
   allowAccessForUnSupportedPlatform: boolean;
+  allowRMSSupportForUnenlightenedApps: boolean;
+  enableMobileMailboxPolicyWhenCAInplace: boolean;
+  tenantAdminPreference: string | null;
+  /** Read only: no Set- parameter changes them (control: setOrganizationSettingsByHand may). */
+  isIntuneManaged: boolean;
+  hasAzurePremiumSubscription: boolean;
+  readonly whenCreated: number;
   whenChanged: number;
 }
 

@@ -8,8 +8,8 @@
  * and rules in configuration.ts. One sequence counter spans them all, so every listing pages in
  * creation order (seq-list.ts).
  */
-import { randomUUID } from 'node:crypto';
 import * as config from './configuration';
+import { newOrgSettings } from './org-settings';
 import { type CheckInOptions, checkIn, reconnect, type RemovedPartnership } from './connection';
 import * as rules from './device-rules';
 import type { AccessDecision, ReleasedFromLists } from './device-rules';
@@ -60,6 +60,8 @@ export class Org {
   readonly policies = new SeqList<MailboxPolicy>();
   readonly accessRules = new SeqList<AccessRule>();
   readonly orgSettings: OrgSettings;
+  /** Moves whenever the access rules change (device-rules.ts keeps an index keyed on it). */
+  rulesVersion = 0;
 
   constructor(o: { domain: string; now: number; vanityDomain?: string }) {
     this.domain = o.domain.toLowerCase();
@@ -69,15 +71,7 @@ export class Org {
     this.mailboxes = this.directory.mailboxes;
     this.groups = this.directory.groups;
     this.recipients = this.directory.recipients;
-    this.orgSettings = {
-      guid: randomUUID(),
-      defaultAccessLevel: 'Allow',
-      adminMailRecipients: [],
-      userMailInsert: null,
-      otaNotificationMailInsert: null,
-      allowAccessForUnSupportedPlatform: false,
-      whenChanged: o.now,
-    };
+    this.orgSettings = newOrgSettings(o.now);
     this.addPolicy({ name: 'Default', isDefault: true, now: o.now });
   }
 
@@ -214,6 +208,8 @@ export class Org {
   // ---- access and wipe (device-rules.ts) ----------------------------------------
 
   evaluateAccess = (d: Device): AccessDecision => rules.evaluateAccess(this, d);
+  /** Re-evaluates every partnership (or those given) at once; returns how many changed (device-rules.ts). */
+  reevaluateAccess = (now: number, only?: Iterable<Device>): number => rules.reevaluateAccess(this, now, only);
   setDeviceLists = (mb: Mailbox, lists: { allowed?: string[]; blocked?: string[] }, o: { now: number; released: ReleasedFromLists }): void =>
     rules.setDeviceLists(this, mb, lists, o);
   currentWipe = (d: Device): WipeTimes | null => wipes.currentWipe(d);
@@ -244,11 +240,10 @@ export class Org {
   findPolicy = (id: string): MailboxPolicy | undefined => config.findPolicy(this, id);
   defaultPolicy = (): MailboxPolicy => config.defaultPolicy(this);
   effectivePolicy = (mb: Mailbox): MailboxPolicy => config.effectivePolicy(this, mb);
-  removePolicy = (p: MailboxPolicy): void => config.removePolicy(this, p);
+  removePolicy = (p: MailboxPolicy): Mailbox[] => config.removePolicy(this, p);
+  assignedMailboxes = (p: MailboxPolicy): Mailbox[] => config.assignedMailboxes(this, p);
   addRule = (r: { queryString: string; characteristic: RuleCharacteristic; accessLevel: AccessLevel; now: number }): AccessRule => config.addRule(this, r);
   ruleDn = (name: string): string => config.ruleDn(this, name);
   findRule = (id: string): AccessRule | undefined => config.findRule(this, id);
-  removeRule = (r: AccessRule): void => {
-    this.accessRules.remove(r);
-  };
+  removeRule = (r: AccessRule): void => config.removeRule(this, r);
 }

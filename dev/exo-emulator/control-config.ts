@@ -40,8 +40,8 @@ function policyView(core: EmulatorCore, p: MailboxPolicy): PolicyView {
   const wire = mailboxPolicyObject(core.org, p);
   const settings: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(wire)) {
-    if (k.includes('@') || k === 'AdminDisplayName') break;
-    settings[k] = v;
+    if (k === 'AdminDisplayName') break;
+    if (!k.includes('@')) settings[k] = v;
   }
   delete settings.IsDefault;
   return {

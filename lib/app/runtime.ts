@@ -30,6 +30,8 @@ import { composeAudit, type AuditFeature } from './audit/compose';
 import { createFeatureGate, type FeatureGate } from './features/gate';
 import { composePolicies, runReconcile, type PoliciesFeature, type Reconciler, type ReconcileRun } from './policies/compose';
 import { createPolicyExchange } from '../exo/policies';
+import { composeAccess, type AccessFeature } from './access/compose';
+import { createAccessExchange } from '../exo/access';
 
 export interface InstallCheckFeature {
   /** Checks the app's cmdlet permissions and records the connector status (1015 when installed). */
@@ -53,6 +55,8 @@ export interface Runtime {
   policies: PoliciesFeature;
   /** The policyReconcile run: mailbox policies (and access rules and organization settings) against their desired state. */
   reconcile: { run(log?: Logger): Promise<ReconcileRun> };
+  /** Device access rules and organization settings (desired state, preview, reconcile). */
+  access: AccessFeature;
   status: StatusFeature;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
@@ -146,7 +150,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     watcher: actions.syncWatcher,
   });
   const policies = composePolicies({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, store: storage.policies, audit: storage.audit, exchange: createPolicyExchange(exo), leases: storage.state });
-  const reconcilers: Reconciler[] = [{ name: 'policies', run: (l) => policies.reconcile(l) }];
+  const access = composeAccess({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, storage, leases: storage.state, exchange: createAccessExchange(exo), settings: config.access });
+  const reconcilers: Reconciler[] = [{ name: 'policies', run: (l) => policies.reconcile(l) }, { name: 'access', run: (l) => access.reconcile(l) }];
   // The status and the install check take the time as a date (of the same clock).
   const clock = o.clock;
   const now = clock ? () => new Date(clock.now()) : undefined;
@@ -163,6 +168,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
     policies,
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
+    access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),

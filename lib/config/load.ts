@@ -166,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
   const staleAfterDays = c.int('STALE_AFTER_DAYS');
   const actions = { wipesPerHourBeforeApproval: c.int('WIPES_PER_HOUR_BEFORE_APPROVAL'), approvalTtlMs: c.int('APPROVAL_HOURS') * 3_600_000, noContactAfterDays: c.int('WIPE_NO_CONTACT_DAYS'), bulkAnswerWithinMs: c.int('BULK_ANSWER_WITHIN_SECONDS') * 1000 };
 
+  const access = { confirmAbove: c.int('ACCESS_CONFIRM_ABOVE') };
+
   const apiTenant = c.text('API_TENANT_ID') ?? tenantId ?? '';
   const apiAudience = c.text('API_AUDIENCE') ?? (clientId ? `api://${clientId}` : '');
   if (!apiAudience && mode === 'managedIdentity') c.missing('API_AUDIENCE');
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     scope,
     staleAfterDays,
     actions,
+    access,
     api: { audience: apiAudience, tenantId: apiTenant },
     instanceId,
     logLevel: logLevel as Config['logLevel'],

@@ -52,6 +52,10 @@ export interface Config {
     /** A bulk still running after this long answers 202; the follow-up carries it on. */
     bulkAnswerWithinMs: number;
   };
+  access: {
+    /** A change that would block or quarantine more devices than this needs confirmImpact (ACCESS_CONFIRM_ABOVE). */
+    confirmAbove: number;
+  };
   api: {
     /** Audience (application ID URI or client id) that inbound tokens must carry. */
     audience: string;

@@ -81,6 +81,10 @@ const ANSWERS: Record<string, Answer> = {
   NoDeviceId: { status: 409, fields: ['deviceGuid'] },
   IdempotencyKeyReused: { status: 422, fields: ['header'] },
   IdempotentRequestInProgress: { status: 409, fields: ['header'] },
+  // Access rules and organization settings: refused before Exchange, or half done there (If-Match: as the policies, below).
+  ImpactConfirmationRequired: { status: 409, fields: ['impact', 'wouldBlock', 'wouldQuarantine', 'threshold', 'confirmImpact'] },
+  RuleExists: { status: 409, fields: ['identity', 'ruleId', 'managed'] },
+  RuleRemovalPending: { status: 502, fields: ['ruleId', 'identity', 'pendingRemoval', 'cmdlet', 'exchangeCode', 'requestId'] },
   ExchangeRefused: { status: 502, fields: ['cmdlet', 'requestId', 'exchangeCode'] },
   ExchangeOutcomeUnknown: { status: 502, fields: ['cmdlet'] },
   // Mailbox policies (lib/app/policies/errors.ts).

@@ -9,6 +9,8 @@ import { createBulkRepository } from './bulk-repository';
 import { createPolicyRepository } from './policy-repository';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { createIdempotencyRepository } from './idempotency-repository';
+import { createAccessRepository } from './access-repository';
+import type { AccessStore } from '../app/access/ports';
 import type { ActionStore, IdempotencyStore } from '../app/actions/ports';
 import type { BulkStore } from '../app/actions/bulk-ports';
 import type { PolicyStore } from '../app/policies/ports';
@@ -67,6 +69,8 @@ export interface Storage {
   policies: PolicyStore;
   /** Idempotency keys and the first answer given to each (actions table). */
   idempotency: IdempotencyStore;
+  /** The desired access rules and organization settings (policies table). */
+  access: AccessStore;
   /** Device writes since the process started (transactions, entities, retries). */
   readonly written: Readonly<WriteStats>;
   /** Device entities read since the process started (a sync's reads of the device table). */
@@ -127,6 +131,7 @@ export function createStorage(o: StorageOptions): Storage {
     bulks: createBulkRepository(tables.actions),
     policies: createPolicyRepository(tables.policies),
     idempotency: createIdempotencyRepository(tables.actions, { clock: o.clock }),
+    access: createAccessRepository(tables.policies),
     written,
   };
 }

@@ -20,13 +20,14 @@ export const FEATURES = {
     description: 'wipe, account-only wipe, remove, block and allow a device',
     cmdlets: ['Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Remove-MobileDevice', 'Get-CASMailbox', 'Set-CASMailbox'],
   },
+  /** Get-CASMailbox: the impact preview leaves out devices of users whose ActiveSync is disabled (the top of the precedence). */
   accessRules: {
     description: 'device access rules (allow, block, quarantine by type, model, OS, user agent)',
-    cmdlets: ['Get-ActiveSyncDeviceAccessRule', 'New-ActiveSyncDeviceAccessRule', 'Set-ActiveSyncDeviceAccessRule', 'Remove-ActiveSyncDeviceAccessRule'],
+    cmdlets: ['Get-ActiveSyncDeviceAccessRule', 'New-ActiveSyncDeviceAccessRule', 'Set-ActiveSyncDeviceAccessRule', 'Remove-ActiveSyncDeviceAccessRule', 'Get-CASMailbox'],
   },
   organizationSettings: {
     description: 'organization-wide ActiveSync access level and notifications',
-    cmdlets: ['Get-ActiveSyncOrganizationSettings', 'Set-ActiveSyncOrganizationSettings'],
+    cmdlets: ['Get-ActiveSyncOrganizationSettings', 'Set-ActiveSyncOrganizationSettings', 'Get-CASMailbox'],
   },
   mailboxPolicies: {
     description: 'mobile device mailbox policies and their assignment to mailboxes',

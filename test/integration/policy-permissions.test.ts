@@ -32,3 +32,17 @@ test('When Organization Client Access is missing, then mailbox policies are stil
   expect(ok.status).toBe(201);
   expect(fx.stack.emulator.control.invoke('Get-MobileDeviceMailboxPolicy', { Identity: 'Without OCA' })[0].RequireDeviceEncryption).toBe(true);
 });
+
+test('When Organization Client Access is missing, then access changes answer 503 naming the missing cmdlets without calling Exchange, while reads the View-Only role allows still work', async () => {
+  const org = await call('GET', 'access/organization');
+  expect(org.status).toBe(200);
+  fx.stack.emulator.control.resetCounters();
+  const put = await call('PUT', 'access/organization', { defaultAccessLevel: 'Quarantine' });
+  expect(put.status).toBe(503);
+  expect(put.body).toMatchObject({ code: 'FeatureUnavailable', feature: 'organizationSettings', missingCmdlets: ['Set-ActiveSyncOrganizationSettings'] });
+  const rule = await call('POST', 'access/rules', { characteristic: 'DeviceType', queryString: 'iPad', accessLevel: 'Block' });
+  expect(rule.status).toBe(503);
+  expect(rule.body).toMatchObject({ code: 'FeatureUnavailable', feature: 'accessRules' });
+  expect(fx.stack.emulator.control.calls().total).toBe(0);
+  expect(fx.stack.emulator.control.listRules().some((r: { queryString: string }) => r.queryString === 'iPad')).toBe(false);
+});

@@ -10,9 +10,9 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
-import { ConcurrencyConflictError } from '../app/actions/ports';
 import type { BulkChunk, BulkJob, BulkStore, Stored } from '../app/actions/bulk-ports';
-import { ConcurrencyError, getEntityOrNull, guard } from './errors';
+import { getEntityOrNull, guard } from './errors';
+import { conditionalWrite } from './conditional';
 import { idKey, tenantKey } from './keys';
 
 const jobPk = (t: string) => `${tenantKey(t)}@bulk`;
@@ -44,15 +44,6 @@ const jobEntity = (t: string, j: BulkJob): TableEntity => {
 };
 const jobOf = (e: Record<string, unknown> & { etag: string }): Stored<BulkJob> => ({ ...(JSON.parse(String(e.data)) as BulkJob), version: e.etag });
 
-async function conditional<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await guard(`update ${what}`, fn, what);
-  } catch (e) {
-    if (e instanceof ConcurrencyError) throw new ConcurrencyConflictError(what);
-    throw e;
-  }
-}
-
 export function createBulkRepository(client: TableClient): BulkStore {
   return {
     async create(t, job, chunks) {
@@ -75,12 +66,12 @@ export function createBulkRepository(client: TableClient): BulkStore {
     },
 
     async updateChunk(t, id, c) {
-      const r = await conditional(`Chunk ${c.index} of bulk ${id}`, () => client.updateEntity(chunkEntity(t, id, c), 'Replace', { etag: c.version }));
+      const r = await conditionalWrite(`Chunk ${c.index} of bulk ${id}`, () => client.updateEntity(chunkEntity(t, id, c), 'Replace', { etag: c.version }));
       return { ...c, version: r.etag ?? c.version };
     },
 
     async updateJob(t, j) {
-      const r = await conditional(`Bulk ${j.bulkId}`, () => client.updateEntity(jobEntity(t, j), 'Replace', { etag: j.version }));
+      const r = await conditionalWrite(`Bulk ${j.bulkId}`, () => client.updateEntity(jobEntity(t, j), 'Replace', { etag: j.version }));
       return { ...j, version: r.etag ?? j.version };
     },
 

@@ -7,7 +7,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../app/actions/ports';
 import type { ManagedPolicy, PolicyStore, StoredPolicy } from '../app/policies/ports';
-import { ConcurrencyError, getEntityOrNull, guard, statusOf, toStorageError } from './errors';
+import { getEntityOrNull, guard, statusOf, toStorageError } from './errors';
+import { conditionalWrite } from './conditional';
 import { tenantKey } from './keys';
 
 const pk = (t: string) => `${tenantKey(t)}@policy`;
@@ -18,15 +19,6 @@ const toEntity = (t: string, p: ManagedPolicy) => {
   return { partitionKey: pk(t), rowKey: rk(p.name), name: p.name, data: JSON.stringify(plain) };
 };
 const fromEntity = (e: Record<string, unknown> & { etag: string }): StoredPolicy => ({ ...(JSON.parse(String(e.data)) as ManagedPolicy), version: e.etag });
-
-async function conditional<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await guard(`write ${what}`, fn, what);
-  } catch (e) {
-    if (e instanceof ConcurrencyError) throw new ConcurrencyConflictError(what);
-    throw e;
-  }
-}
 
 export function createPolicyRepository(client: TableClient): PolicyStore {
   return {
@@ -51,11 +43,11 @@ export function createPolicyRepository(client: TableClient): PolicyStore {
       }
     },
     async update(t, p) {
-      const r = await conditional(`Policy ${p.name}`, () => client.updateEntity(toEntity(t, p), 'Replace', { etag: p.version }));
+      const r = await conditionalWrite(`Policy ${p.name}`, () => client.updateEntity(toEntity(t, p), 'Replace', { etag: p.version }));
       return { ...p, version: r.etag ?? p.version };
     },
     async remove(t, p) {
-      await conditional(`Policy ${p.name}`, () => client.deleteEntity(pk(t), rk(p.name), { etag: p.version }));
+      await conditionalWrite(`Policy ${p.name}`, () => client.deleteEntity(pk(t), rk(p.name), { etag: p.version }));
     },
   };
 }

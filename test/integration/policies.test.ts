@@ -3,7 +3,7 @@
  * provider and the emulator. Each test asserts the emulator's resulting policy (read back
  * with Get-MobileDeviceMailboxPolicy as an administrator would) and the calls it counted.
  */
-import { normaliseFound, settingsOfGroup, POLICY_GROUPS, type PolicyGroup } from '../../lib/domain/policy';
+import { completeGroup, normaliseFound, samePolicyValue, settingsOfGroup, POLICY_GROUPS, type PolicyGroup, type PolicyValue } from '../../lib/domain/policy';
 import { useStackFixture } from '../support/stack-fixture';
 
 const fx = useStackFixture({ stack: { seed: { devices: 20, mailboxes: 8, seed: 3 } }, host: {} });
@@ -34,7 +34,14 @@ test('When one password setting is PUT, then the whole password group is managed
   // Exchange held PasswordEnabled true and 6: the group rule writes the length and every other member's default.
   expect(r.body.exchangeCall.parameters.length).toBeGreaterThan(0);
   for (const p of r.body.exchangeCall.parameters) expect(passwordParameters.has(p)).toBe(true);
-  expect(r.body.exchangeCall.parameters).toEqual(expect.arrayContaining(['MinPasswordLength', 'PasswordEnabled']));
+  // Exactly the password members whose value in Exchange differed from the completed group, computed here from what Exchange held.
+  const desired = completeGroup('password', { minPasswordLength: 8 });
+  const differing = settingsOfGroup('password').filter((d) => !samePolicyValue(desired[d.key], normaliseFound(d.parameter, before[d.parameter]) as PolicyValue)).map((d) => d.parameter);
+  expect([...r.body.exchangeCall.parameters].sort()).toEqual(differing.sort());
+  expect(differing).toEqual(expect.arrayContaining(['MinPasswordLength', 'PasswordEnabled']));
+  // And Exchange now holds the whole completed group.
+  const now = inExchange('Sales Phones');
+  for (const d of settingsOfGroup('password')) expect({ [d.key]: normaliseFound(d.parameter, now[d.parameter]) }).toEqual({ [d.key]: desired[d.key] });
   const after = inExchange('Sales Phones');
   expect(after.MinPasswordLength).toBe(8);
   expect(after.PasswordEnabled).toBe(false); // the group's default for a member left unset

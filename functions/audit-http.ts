@@ -4,15 +4,9 @@ import { getRuntime, type Runtime } from '../lib/app/runtime';
 import type { NextAuditQuery } from '../lib/app/audit/query';
 import { Roles } from '../lib/http/caller';
 import { defineRoute, routeHandler } from '../lib/http/route';
+import { continuation, functionKey, isoTime, top } from '../lib/http/query-params';
 
-const MAX_MS = 9_999_999_999_999;
-const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-/** An ISO 8601 date or time whose calendar date exists (Date.parse takes 2026-02-31 for 3 March). */
-const isTime = (s: string) => {
-  const day = Date.parse(s.slice(0, 10));
-  return ISO.test(s) && Date.parse(s) >= 0 && Date.parse(s) <= MAX_MS && Number.isFinite(day) && new Date(day).toISOString().startsWith(s.slice(0, 10));
-};
-const time = z.string().refine(isTime, 'must be an ISO 8601 date or time with its offset (2026-01-31, 2026-01-31T12:00:00Z), 1970-2286');
+const time = isoTime;
 
 const query = z
   .object({
@@ -21,10 +15,9 @@ const query = z
     device: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a device partnership's Exchange Guid").optional().describe('Entries about this device'),
     actor: z.string().min(1).max(256).optional().describe('Entries of this caller id (exact): a UPN, app:<appid> or connector'),
     action: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be an action name or its prefix (letters, digits, . _ : -)').optional().describe('Entries whose action starts with this, e.g. wipe.'),
-    $top: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(1000, 'must be at most 1000')).default(100).describe('Entries per page (1-1000, default 100)'),
-    continuation: z.string().regex(/^[A-Za-z0-9_-]{1,2000}$/, "must be the continuation of the previous page's nextLink").optional().describe("From the previous page's nextLink"),
-    // The Functions host takes the function key from ?code= and leaves it in the query.
-    code: z.string().optional().describe('The function key, when sent in the query (read by the Functions host)'),
+    $top: top('Entries'),
+    continuation,
+    code: functionKey,
   })
   .strict();
 

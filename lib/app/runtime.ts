@@ -30,6 +30,7 @@ import { composeAudit, type AuditFeature } from './audit/compose';
 import { createFeatureGate, type FeatureGate } from './features/gate';
 import { composePolicies, runReconcile, type PoliciesFeature, type Reconciler, type ReconcileRun } from './policies/compose';
 import { createPolicyExchange } from '../exo/policies';
+import { composeInventory, type InventoryFeature } from './inventory/compose';
 import { composeAccess, type AccessFeature } from './access/compose';
 import { createAccessExchange } from '../exo/access';
 
@@ -53,6 +54,8 @@ export interface Runtime {
   actions: ActionsFeature;
   audit: AuditFeature;
   policies: PoliciesFeature;
+  /** GET /api/devices: the inventory filtered, a page at a time. */
+  inventory: InventoryFeature;
   /** The policyReconcile run: mailbox policies (and access rules and organization settings) against their desired state. */
   reconcile: { run(log?: Logger): Promise<ReconcileRun> };
   /** Device access rules and organization settings (desired state, preview, reconcile). */
@@ -167,6 +170,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     actions,
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
     policies,
+    inventory: composeInventory({ tenantId: config.tenantId, devices: storage.devices, clock: o.clock ?? systemClock, staleAfterDays: config.staleAfterDays }),
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),

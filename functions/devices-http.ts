@@ -1,0 +1,54 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { getRuntime, type Runtime } from '../lib/app/runtime';
+import type { DeviceRecord } from '../lib/domain/device';
+import type { InventoryQuery } from '../lib/domain/inventory-query';
+import { Roles } from '../lib/http/caller';
+import { booleanText, continuation, functionKey, isoTime, top } from '../lib/http/query-params';
+import { defineRoute, routeHandler } from '../lib/http/route';
+
+const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
+const query = z
+  .object({
+    user: text(256, 'UPN, SMTP address or display name prefix (any case)').optional(),
+    deviceType: text(100, 'DeviceType, exact (any case), e.g. iPhone').optional(),
+    model: text(100, 'DeviceModel, exact (any case)').optional(),
+    os: text(100, 'DeviceOS prefix, e.g. iOS 17').optional(),
+    clientType: z.enum(['EAS', 'Outlook', 'REST']).optional().describe('EAS (native mail) or Outlook (Outlook for iOS and Android)'),
+    accessState: z.enum(['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery']).optional(),
+    stale: booleanText.optional().describe('Last successful sync older than STALE_AFTER_DAYS (unknown sync times never are)'),
+    removed: booleanText.optional().describe('Partnerships removed from Exchange (kept in the inventory); default false'),
+    wipeState: z.enum(['pending', 'acknowledged', 'none']).optional().describe('The wipe Exchange holds for the device'),
+    lastSyncBefore: isoTime.optional(),
+    lastSyncAfter: isoTime.optional(),
+    name: text(256, 'Prefix of the readable name, e.g. jdoe_iPhone').optional(),
+    policy: text(64, 'DevicePolicyApplied, exact (any case)').optional(),
+    statisticsUnavailable: booleanText.optional().describe('Devices whose statistics Exchange could not give at the last sync'),
+    $top: top('Devices'),
+    continuation,
+    code: functionKey,
+  })
+  .strict();
+
+/** The record as answered: without the tenant (the connector's own) and the change-detection hashes. */
+const view = (d: DeviceRecord) => {
+  const { tenantId: _t, contentHash: _c, listingHash: _l, ...rest } = d;
+  return rest;
+};
+
+export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>>({
+  name: 'listDevices', method: 'GET', route: 'devices', role: Roles.Read, query,
+  summary: 'The inventory: every device matching the filters, a page at a time (nextLink while more remain)',
+  description: 'Pages follow the table\'s key order, so a device present for the whole listing comes exactly once, even while a sync runs. A page reads at most 5,000 entities: a rare filter may answer a short or empty page with a nextLink.',
+  answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({ deviceGuid: z.string(), deviceId: z.string(), name: z.string() }).passthrough()), nextLink: z.string().optional() }) } },
+  handle: async ({ runtime, query: q }) => {
+    const { $top, continuation: token, code: _code, ...filters } = q;
+    const page = await runtime.inventory.query(filters satisfies InventoryQuery, { top: $top, continuation: token });
+    const next = page.continuation
+      ? '/api/devices?' + new URLSearchParams(Object.entries({ ...filters, $top: String($top), continuation: page.continuation }).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString()
+      : undefined;
+    return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };
+  },
+});
+
+app.http(devicesRoute.name, { methods: [devicesRoute.method], route: devicesRoute.route, authLevel: 'function', handler: routeHandler(devicesRoute, getRuntime) });

@@ -1,0 +1,73 @@
+/**
+ * The inventory's filters (GET /api/devices; the bulk actions' filters are a subset): what
+ * a device must match. Text filters ignore case (Exchange's own comparisons do, and an
+ * administrator types "iphone" as often as "iPhone"); prefixes are prefixes of the whole
+ * value. Times compare as instants. A device whose last sync is unknown (Outlook mobile
+ * reports none) is never "before" or "after" anything and never stale: unknown is not
+ * inactive.
+ */
+import type { DeviceRecord } from './device';
+import { isStale } from './inventory';
+import { wipeOnDevice } from './device-action';
+
+export type WipeStateFilter = 'pending' | 'acknowledged' | 'none';
+
+export interface InventoryQuery {
+  /** UPN, SMTP address or display name prefix. */
+  user?: string;
+  deviceType?: string;
+  model?: string;
+  /** Prefix, e.g. `iOS 17`. */
+  os?: string;
+  clientType?: string;
+  accessState?: string;
+  stale?: boolean;
+  /** Default false: removed partnerships are kept in the inventory but not listed unless asked. */
+  removed?: boolean;
+  wipeState?: WipeStateFilter;
+  lastSyncBefore?: string;
+  lastSyncAfter?: string;
+  /** Prefix of the readable name (`jdoe_iPhone_2`). */
+  name?: string;
+  /** The mailbox policy the device reports applied (DevicePolicyApplied), exact. */
+  policy?: string;
+  statisticsUnavailable?: boolean;
+}
+
+const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
+const at = (v: string | null) => (v ? Date.parse(v) : NaN);
+
+export function matchesQuery(d: DeviceRecord, q: InventoryQuery, now: Date, staleAfterDays: number): boolean {
+  if (d.removed !== (q.removed ?? false)) return false;
+  if (q.stale !== undefined && isStale(d.lastSuccessSync, now, staleAfterDays) !== q.stale) return false;
+  if (q.deviceType !== undefined && lower(d.deviceType) !== lower(q.deviceType)) return false;
+  if (q.model !== undefined && lower(d.deviceModel) !== lower(q.model)) return false;
+  if (q.os !== undefined && !lower(d.deviceOs).startsWith(lower(q.os))) return false;
+  if (q.clientType !== undefined && lower(d.clientType) !== lower(q.clientType)) return false;
+  if (q.accessState !== undefined && lower(d.accessState) !== lower(q.accessState)) return false;
+  if (q.name !== undefined && !lower(d.name).startsWith(lower(q.name))) return false;
+  if (q.policy !== undefined && lower(d.devicePolicyApplied) !== lower(q.policy)) return false;
+  if (q.statisticsUnavailable !== undefined && (d.statisticsUnavailable !== null) !== q.statisticsUnavailable) return false;
+  if (q.user !== undefined) {
+    const u = lower(q.user);
+    if (![d.userUpn, d.userPrimarySmtp, d.userDisplayName].some((v) => lower(v).startsWith(u))) return false;
+  }
+  if (q.lastSyncBefore !== undefined && !(at(d.lastSuccessSync) < Date.parse(q.lastSyncBefore))) return false;
+  if (q.lastSyncAfter !== undefined && !(at(d.lastSuccessSync) > Date.parse(q.lastSyncAfter))) return false;
+  if (q.wipeState !== undefined && (wipeOnDevice(d)?.state ?? 'none') !== q.wipeState) return false;
+  return true;
+}
+
+/**
+ * What Table Storage can filter before sending (exact on stored values): the removed flag
+ * and the last-sync range; the rest is matched here. stale=true is a last-sync range too.
+ */
+export function serverSideOf(q: InventoryQuery, now: Date, staleAfterDays: number): { removed: boolean; lastSuccessSyncBefore?: string; lastSuccessSyncAfter?: string } {
+  const cutoff = new Date(now.getTime() - staleAfterDays * 86_400_000).toISOString();
+  const before = [q.lastSyncBefore, q.stale === true ? cutoff : undefined].filter((x): x is string => !!x).map((x) => new Date(x).toISOString());
+  return {
+    removed: q.removed ?? false,
+    ...(before.length ? { lastSuccessSyncBefore: before.sort()[0] } : {}),
+    ...(q.lastSyncAfter ? { lastSuccessSyncAfter: new Date(q.lastSyncAfter).toISOString() } : {}),
+  };
+}

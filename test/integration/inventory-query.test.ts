@@ -1,0 +1,106 @@
+/**
+ * GET /api/devices after a full sync of the emulator's seeded devices: each filter returns
+ * exactly the devices computed here from the emulator's own data, paging returns every
+ * device exactly once (also while a sync rewrites records beside it), and a bad parameter
+ * is a 400 naming it with no table read.
+ */
+import { isStale } from '../../lib/domain/inventory';
+import type { DeviceView } from '../../dev/exo-emulator';
+import { useStackFixture } from '../support/stack-fixture';
+
+const fx = useStackFixture({ stack: { seed: { devices: 700, mailboxes: 260, seed: 61 } }, host: {} });
+let inExchange: DeviceView[] = [];
+
+beforeAll(async () => {
+  await fx.runtime.sync.run({ kind: 'full' });
+  inExchange = fx.stack.emulator.control.listDevices();
+}, 120_000);
+
+async function get(path: string) {
+  const token = await fx.stack.callerToken({ roles: ['Devices.Read'] });
+  const res = await fetch(`${fx.host.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Every page of a listing: the guids in the order given. */
+async function all(query: string, top = 1000): Promise<string[]> {
+  const out: string[] = [];
+  let next: string | undefined = `/api/devices?${query}${query ? '&' : ''}$top=${top}`;
+  for (let pages = 0; next && pages < 200; pages++) {
+    const r = await get(next);
+    expect(r.status).toBe(200);
+    out.push(...r.body.devices.map((d: { deviceGuid: string }) => d.deviceGuid));
+    next = r.body.nextLink;
+  }
+  return out;
+}
+const sorted = (xs: string[]) => [...xs].map((x) => x.toLowerCase()).sort();
+const expected = (p: (d: DeviceView) => boolean) => sorted(inExchange.filter(p).map((d) => d.guid));
+
+test('When the inventory is listed unfiltered in small pages, then every device of Exchange comes exactly once', async () => {
+  const guids = await all('', 97);
+  expect(guids.length).toBe(inExchange.length);
+  expect(new Set(guids).size).toBe(guids.length);
+  expect(sorted(guids)).toEqual(expected(() => true));
+});
+
+test('When a filter is given, then exactly the devices of Exchange that match it come back', async () => {
+  const now = new Date();
+  const firstIos = inExchange.find((d) => d.deviceOs?.startsWith('iOS'))!.deviceOs!.split(' ').slice(0, 2).join(' ');
+  const someUser = inExchange[0].mailbox;
+  const cases: [string, (d: DeviceView) => boolean][] = [
+    ['deviceType=iphone', (d) => d.deviceType.toLowerCase() === 'iphone'],
+    [`os=${encodeURIComponent(firstIos)}`, (d) => (d.deviceOs ?? '').toLowerCase().startsWith(firstIos.toLowerCase())],
+    ['clientType=Outlook', (d) => d.clientType === 'Outlook'],
+    ['accessState=Quarantined', (d) => d.accessState === 'Quarantined'],
+    ['stale=true', (d) => isStale(d.lastSuccessSync, now, 30)],
+    ['stale=false&clientType=EAS', (d) => !isStale(d.lastSuccessSync, now, 30) && d.clientType === 'EAS'],
+    [`user=${encodeURIComponent(someUser.upn.slice(0, 6).toUpperCase())}`, (d) => [d.mailbox.upn, d.mailbox.primarySmtpAddress, d.mailbox.displayName].some((v) => v.toLowerCase().startsWith(someUser.upn.slice(0, 6).toLowerCase()))],
+    ['lastSyncBefore=2026-06-01T00:00:00Z', (d) => !!d.lastSuccessSync && Date.parse(d.lastSuccessSync) < Date.parse('2026-06-01T00:00:00Z')],
+    ['lastSyncAfter=2026-11-01T00:00:00Z&deviceType=iPhone', (d) => !!d.lastSuccessSync && Date.parse(d.lastSuccessSync) > Date.parse('2026-11-01T00:00:00Z') && d.deviceType === 'iPhone'],
+  ];
+  for (const [q, p] of cases) {
+    const want = expected(p);
+    expect({ q, n: want.length > 0 }).toEqual({ q, n: true });
+    expect({ q, got: sorted(await all(q, 50)) }).toEqual({ q, got: want });
+  }
+});
+
+test('When a device is removed from Exchange, then it leaves the default listing and shows with removed=true', async () => {
+  const gone = inExchange.find((d) => d.clientType === 'EAS')!;
+  fx.stack.emulator.control.removeDevice(gone.guid);
+  await fx.runtime.sync.run({ kind: 'full' });
+  expect(await all('')).not.toContain(gone.guid.toLowerCase());
+  expect(await all('removed=true')).toContain(gone.guid.toLowerCase());
+  inExchange = fx.stack.emulator.control.listDevices();
+});
+
+test('When a sync runs beside the paging, then every device present throughout still comes exactly once', async () => {
+  for (const d of inExchange.slice(0, 150)) fx.stack.emulator.control.updateDevice(d.guid, { deviceOs: `${d.deviceOs ?? 'OS'} .1` });
+  const listing = all('', 40);
+  const sync = fx.runtime.sync.run({ kind: 'delta' });
+  const [guids] = await Promise.all([listing, sync]);
+  expect(new Set(guids).size).toBe(guids.length);
+  expect(sorted(guids)).toEqual(expected(() => true));
+});
+
+test('When a parameter is unknown or bad, or the continuation edited, then 400 names it and no device entity is read', async () => {
+  const first = await get('/api/devices?deviceType=iPhone&$top=5');
+  const token = new URL(first.body.nextLink, 'http://x').searchParams.get('continuation')!;
+  // The same tables, served by a runtime whose device reads are counted.
+  await fx.withRuntime(fx.settings({ STORAGE_TABLE_PREFIX: fx.runtime.config.storage.tablePrefix }), async (r) => {
+    let reads = 0;
+    const queryPage = r.storage.devices.queryPage.bind(r.storage.devices);
+    r.storage.devices.queryPage = (t, q) => (reads++, queryPage(t, q));
+    expect((await get('/api/devices?deviceType=iPhone&$top=5')).status).toBe(200);
+    expect(reads).toBe(1); // the counter sees the reads of this runtime
+    reads = 0;
+    for (const [q, field] of [['colour=red', 'query'], ['$top=0', 'query.$top'], ['$top=1001', 'query.$top'], ['stale=yes', 'query.stale'], ['lastSyncBefore=2026-02-31', 'query.lastSyncBefore'], ['accessState=Open', 'query.accessState'], ['continuation=%21%21', 'query.continuation'], [`deviceType=Outlook&$top=5&continuation=${token}`, 'query.continuation'], [`deviceType=iPhone&$top=5&continuation=${token.slice(0, -2)}AA`, 'query.continuation']] as const) {
+      const res = await get(`/api/devices?${q}`);
+      expect({ q, status: res.status }).toEqual({ q, status: 400 });
+      expect({ q, named: res.body.errors.some((e: { field: string }) => e.field.startsWith(field)) }).toEqual({ q, named: true });
+    }
+    expect(reads).toBe(0);
+  });
+});

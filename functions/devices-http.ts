@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
-import type { DeviceRecord } from '../lib/domain/device';
+import { deviceView as view } from '../lib/app/inventory/query';
 import type { InventoryQuery } from '../lib/domain/inventory-query';
 import { Roles } from '../lib/http/caller';
 import { booleanText, continuation, functionKey, isoTime, top } from '../lib/http/query-params';
@@ -24,17 +24,14 @@ const query = z
     name: text(256, 'Prefix of the readable name, e.g. jdoe_iPhone').optional(),
     policy: text(64, 'DevicePolicyApplied, exact (any case)').optional(),
     statisticsUnavailable: booleanText.optional().describe('Devices whose statistics Exchange could not give at the last sync'),
+    wipedWithinDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number of days from 1 to 3650').transform(Number).pipe(z.number().min(1).max(3650)).optional().describe('The device acknowledged a wipe within this many days'),
+    policyAppliedInFull: booleanText.optional().describe('DevicePolicyApplicationStatus is AppliedInFull'),
     $top: top('Devices'),
     continuation,
     code: functionKey,
   })
   .strict();
 
-/** The record as answered: without the tenant (the connector's own) and the change-detection hashes. */
-const view = (d: DeviceRecord) => {
-  const { tenantId: _t, contentHash: _c, listingHash: _l, ...rest } = d;
-  return rest;
-};
 
 export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>>({
   name: 'listDevices', method: 'GET', route: 'devices', role: Roles.Read, query,

@@ -31,6 +31,7 @@ import { createFeatureGate, type FeatureGate } from './features/gate';
 import { composePolicies, runReconcile, type PoliciesFeature, type Reconciler, type ReconcileRun } from './policies/compose';
 import { createPolicyExchange } from '../exo/policies';
 import { composeInventory, type InventoryFeature } from './inventory/compose';
+import { composeCollections, type CollectionsFeature } from './collections/collections';
 import { composeAccess, type AccessFeature } from './access/compose';
 import { createAccessExchange } from '../exo/access';
 
@@ -56,6 +57,8 @@ export interface Runtime {
   policies: PoliciesFeature;
   /** GET /api/devices: the inventory filtered, a page at a time. */
   inventory: InventoryFeature;
+  /** Named saved filters over the inventory, built in and saved. */
+  collections: CollectionsFeature;
   /** The policyReconcile run: mailbox policies (and access rules and organization settings) against their desired state. */
   reconcile: { run(log?: Logger): Promise<ReconcileRun> };
   /** Device access rules and organization settings (desired state, preview, reconcile). */
@@ -154,6 +157,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
   });
   const policies = composePolicies({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, store: storage.policies, audit: storage.audit, exchange: createPolicyExchange(exo), leases: storage.state });
   const access = composeAccess({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, storage, leases: storage.state, exchange: createAccessExchange(exo), settings: config.access });
+  const inventory = composeInventory({ tenantId: config.tenantId, devices: storage.devices, clock: o.clock ?? systemClock, staleAfterDays: config.staleAfterDays });
   const reconcilers: Reconciler[] = [{ name: 'policies', run: (l) => policies.reconcile(l) }, { name: 'access', run: (l) => access.reconcile(l) }];
   // The status and the install check take the time as a date (of the same clock).
   const clock = o.clock;
@@ -170,7 +174,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     actions,
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
     policies,
-    inventory: composeInventory({ tenantId: config.tenantId, devices: storage.devices, clock: o.clock ?? systemClock, staleAfterDays: config.staleAfterDays }),
+    inventory,
+    collections: composeCollections({ tenantId: config.tenantId, store: storage.collections, inventory, clock: o.clock ?? systemClock }),
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),

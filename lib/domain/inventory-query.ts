@@ -32,6 +32,10 @@ export interface InventoryQuery {
   /** The mailbox policy the device reports applied (DevicePolicyApplied), exact. */
   policy?: string;
   statisticsUnavailable?: boolean;
+  /** The device acknowledged a wipe within this many days (the "recently wiped" collection). */
+  wipedWithinDays?: number;
+  /** DevicePolicyApplicationStatus is AppliedInFull (false: partly, not applied, or unknown). */
+  policyAppliedInFull?: boolean;
 }
 
 const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
@@ -55,6 +59,11 @@ export function matchesQuery(d: DeviceRecord, q: InventoryQuery, now: Date, stal
   if (q.lastSyncBefore !== undefined && !(at(d.lastSuccessSync) < Date.parse(q.lastSyncBefore))) return false;
   if (q.lastSyncAfter !== undefined && !(at(d.lastSuccessSync) > Date.parse(q.lastSyncAfter))) return false;
   if (q.wipeState !== undefined && (wipeOnDevice(d)?.state ?? 'none') !== q.wipeState) return false;
+  if (q.wipedWithinDays !== undefined) {
+    const since = now.getTime() - q.wipedWithinDays * 86_400_000;
+    if (![d.wipeAckTime, d.accountOnlyWipeAckTime].some((x) => at(x) >= since)) return false;
+  }
+  if (q.policyAppliedInFull !== undefined && (d.devicePolicyApplicationStatus === 'AppliedInFull') !== q.policyAppliedInFull) return false;
   return true;
 }
 

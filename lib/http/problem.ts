@@ -97,6 +97,7 @@ const ANSWERS: Record<string, Answer> = {
   PolicyNotApplied: { status: 502, fields: ['policy', 'cmdlet', 'detail'] },
   PolicyOutcomeUnknown: { status: 502, fields: ['policy', 'cmdlet'] },
   MailboxNotFound: { status: 404, fields: ['mailbox'] },
+  BuiltInCollection: { status: 409, fields: ['collection'] },
 };
 
 const INTERNAL: Answer = { status: 500, detail: 'The connector failed unexpectedly; the log holds the details under this correlation id.' };

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import { createActionRepository } from './action-repository';
 import { createBulkRepository } from './bulk-repository';
 import { createPolicyRepository } from './policy-repository';
+import { createCollectionRepository } from './collection-repository';
 import { createAuditRepository, type AuditRepository } from './audit-repository';
 import { createIdempotencyRepository } from './idempotency-repository';
 import { createAccessRepository } from './access-repository';
@@ -14,6 +15,7 @@ import type { AccessStore } from '../app/access/ports';
 import type { ActionStore, IdempotencyStore } from '../app/actions/ports';
 import type { BulkStore } from '../app/actions/bulk-ports';
 import type { PolicyStore } from '../app/policies/ports';
+import type { CollectionStore } from '../app/collections/collections';
 import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batch';
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
 import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
@@ -67,6 +69,8 @@ export interface Storage {
   bulks: BulkStore;
   /** Desired mailbox policies (policies table). */
   policies: PolicyStore;
+  /** Saved inventory collections (state table). */
+  collections: CollectionStore;
   /** Idempotency keys and the first answer given to each (actions table). */
   idempotency: IdempotencyStore;
   /** The desired access rules and organization settings (policies table). */
@@ -130,6 +134,7 @@ export function createStorage(o: StorageOptions): Storage {
     actions: createActionRepository(tables.actions),
     bulks: createBulkRepository(tables.actions),
     policies: createPolicyRepository(tables.policies),
+    collections: createCollectionRepository(tables.state),
     idempotency: createIdempotencyRepository(tables.actions, { clock: o.clock }),
     access: createAccessRepository(tables.policies),
     written,

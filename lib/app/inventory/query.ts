@@ -91,3 +91,9 @@ export async function queryInventory(deps: InventoryQueryDeps, q: InventoryQuery
   });
   return { devices: page.records, entitiesRead: page.entitiesRead, ...(page.next ? { continuation: encodeCursor(deps.tenantId, q, page.next) } : {}) };
 }
+
+/** A record as the API answers it: without the tenant (the connector's own) and the change-detection hashes. */
+export function deviceView(d: DeviceRecord): Omit<DeviceRecord, 'tenantId' | 'contentHash' | 'listingHash'> {
+  const { tenantId: _t, contentHash: _c, listingHash: _l, ...rest } = d;
+  return rest;
+}

@@ -1,0 +1,73 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { getRuntime, type Runtime } from '../lib/app/runtime';
+import { deviceView as view } from '../lib/app/inventory/query';
+import { Roles } from '../lib/http/caller';
+import { continuation, functionKey, isoTime, top } from '../lib/http/query-params';
+import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+
+const name = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a collection name: lowercase letters, digits and -, at most 63') }).strict();
+const text = (max: number) => z.string().min(1).max(max);
+/** The filters of GET /api/devices, with JSON types. */
+const filter = z
+  .object({
+    user: text(256).optional(), deviceType: text(100).optional(), model: text(100).optional(), os: text(100).optional(),
+    clientType: z.enum(['EAS', 'Outlook', 'REST']).optional(), accessState: z.enum(['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery']).optional(),
+    stale: z.boolean().optional(), removed: z.boolean().optional(), wipeState: z.enum(['pending', 'acknowledged', 'none']).optional(),
+    lastSyncBefore: isoTime.optional(), lastSyncAfter: isoTime.optional(), name: text(256).optional(), policy: text(64).optional(),
+    statisticsUnavailable: z.boolean().optional(), wipedWithinDays: z.number().int().min(1).max(3650).optional(), policyAppliedInFull: z.boolean().optional(),
+  })
+  .strict();
+const collection = z.object({ name: z.string(), description: z.string(), filter: z.object({}).passthrough(), builtIn: z.boolean() }).passthrough();
+
+const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
+  const s = defineRoute(spec);
+  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
+};
+
+route({
+  name: 'listCollections', method: 'GET', route: 'collections', role: Roles.Read,
+  summary: 'The collections: built in (all mobile devices, by OS, blocked, quarantined, stale, wipe pending, recently wiped, policy not applied, statistics unavailable) and saved',
+  answers: { 200: { description: 'The collections', schema: z.object({ collections: z.array(collection) }) } },
+  handle: async ({ runtime }) => ({ status: 200, body: { collections: await runtime.collections.list() } }),
+});
+
+route({
+  name: 'getCollection', method: 'GET', route: 'collections/{name}', role: Roles.Read, params: name,
+  summary: 'One collection and its filter',
+  answers: { 200: { description: 'The collection', schema: collection } },
+  handle: async ({ runtime, params }) => ({ status: 200, body: await runtime.collections.get(params.name) }),
+});
+
+route({
+  name: 'putCollection', method: 'PUT', route: 'collections/{name}', role: Roles.Manage, params: name,
+  body: z.object({ description: z.string().max(500).default(''), filter }).strict(),
+  summary: 'Saves a collection: a named filter of GET /api/devices (built-in names are refused)',
+  answers: { 200: { description: 'Replaced', schema: collection }, 201: { description: 'Created', schema: collection } },
+  handle: async ({ runtime, caller, params, body }) => {
+    const r = await runtime.collections.put(caller.id, params.name, { description: body.description, filter: body.filter });
+    return { status: r.created ? 201 : 200, body: r.collection };
+  },
+});
+
+route({
+  name: 'deleteCollection', method: 'DELETE', route: 'collections/{name}', role: Roles.Manage, params: name,
+  summary: 'Deletes a saved collection (built-in ones are refused)',
+  answers: { 204: { description: 'Deleted' } },
+  handle: async ({ runtime, params }) => {
+    await runtime.collections.remove(params.name);
+    return { status: 204 };
+  },
+});
+
+route({
+  name: 'collectionDevices', method: 'GET', route: 'collections/{name}/devices', role: Roles.Read, params: name,
+  query: z.object({ $top: top('Devices'), continuation, code: functionKey }).strict(),
+  summary: "The collection's devices, a page at a time, as GET /api/devices with its filter",
+  answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({}).passthrough()), nextLink: z.string().optional() }) } },
+  handle: async ({ runtime, params, query }) => {
+    const page = await runtime.collections.devices(params.name, { top: query.$top, continuation: query.continuation });
+    const next = page.continuation ? `/api/collections/${params.name}/devices?$top=${query.$top}&continuation=${page.continuation}` : undefined;
+    return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };
+  },
+});

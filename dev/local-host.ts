@@ -8,6 +8,7 @@
  * every HTTP function that needs it checks the caller's Entra token itself.
  */
 import http from 'node:http';
+import { once } from 'node:events';
 import Module from 'node:module';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -192,6 +193,47 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A body the handler gave whole (text, bytes, JSON): answered with a Content-Length as before. */
+function isBufferedBody(init: HttpResponseInit): boolean {
+  const b = init.body;
+  return b === undefined || b === null || typeof b === 'string' || b instanceof ArrayBuffer || ArrayBuffer.isView(b) || init.jsonBody !== undefined;
+}
+
+/**
+ * A streamed body (ReadableStream, Readable, AsyncIterable) written chunk by chunk as the
+ * handler's stream yields it, chunked, never gathered: the next chunk is read only once
+ * the socket took the last one ('drain'), so a slow client slows the producer instead
+ * of filling the heap. A client that goes away cancels the stream (the producer's
+ * `finally` runs). A stream that fails after the headers went out is logged and the
+ * socket destroyed: the client sees a chunked body without its end, as from Azure.
+ */
+async function writeStreamed(res: http.ServerResponse, response: HttpResponse, headers: Record<string, string>, onError: (e: unknown) => void): Promise<void> {
+  res.writeHead(response.status, headers);
+  const body = response.body;
+  if (!body) {
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  let gone = false;
+  const closed = new Promise<void>((resolve) => res.once('close', () => ((gone = true), resolve())));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (gone) break;
+      if (!res.write(value)) await Promise.race([once(res, 'drain'), closed]);
+      if (gone) break;
+    }
+    if (gone) await reader.cancel().catch(() => undefined);
+    else res.end();
+  } catch (e) {
+    onError(e);
+    await reader.cancel(e).catch(() => undefined);
+    res.destroy();
+  }
+}
+
 export async function startLocalHost(o: LocalHostOptions): Promise<LocalHost> {
   const prefix = (o.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
   const routes = o.registrations.filter((r) => r.kind === 'http').map(compileRoute);
@@ -296,11 +338,19 @@ export async function startLocalHost(o: LocalHostOptions): Promise<LocalHost> {
         res.writeHead(500).end();
         return;
       }
-      const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
-      const out = Buffer.from(await response.arrayBuffer());
+      const init = (result ?? {}) as HttpResponseInit;
+      const response = result instanceof HttpResponse ? result : new HttpResponse(init);
       const outHeaders: Record<string, string> = {};
       response.headers.forEach((v, k) => (outHeaders[k] = v));
-      res.writeHead(response.status, outHeaders).end(out);
+      if (!(result instanceof HttpResponse) && isBufferedBody(init)) {
+        // Small answers as before: whole, with a Content-Length.
+        const out = Buffer.from(await response.arrayBuffer());
+        res.writeHead(response.status, outHeaders).end(out);
+        return;
+      }
+      await writeStreamed(res, response, outHeaders, (e) =>
+        o.log.error('A streamed answer failed mid-way; the response was cut short', { function: route.registration.name, error: (e as Error).message }),
+      );
     } catch (e) {
       o.log.error('Local host failed to serve a request', { error: (e as Error).message });
       if (!res.headersSent) res.writeHead(500);

@@ -10,13 +10,14 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, UnauthorizedError } from '../errors';
+import { AppError, UnauthorizedError, describeError } from '../errors';
 import type { Logger } from '../log';
 import type { Caller, CallerVerifier, Role } from './caller';
 import { contextLogger } from '../functions/context-logger';
 import { problemResponse } from './problem';
 import { readBody, requireJsonBody } from './body';
 import { parseJson, validate } from './validate';
+import { streamedBody } from './streamed-body';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -25,7 +26,13 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 export interface RouteAnswer {
   status: number;
+  /** Serialised as JSON. */
   body?: unknown;
+  /**
+   * Or a body produced while it is sent (e.g. `csvStream`), never held whole; the route
+   * sets its content-type in `headers`. See `streamedBody` for errors.
+   */
+  stream?: AsyncIterable<string | Uint8Array>;
   headers?: Record<string, string>;
 }
 
@@ -123,6 +130,12 @@ export function routeHandler<R extends RouteRuntime, P, Q, H, B>(
       // After validation: a bad request is told what is wrong with it whatever Exchange allows.
       if (spec.needs) await runtime.featureGate?.require(spec.needs);
       const answer = await spec.handle({ runtime, caller, params, query, headers, body, log, correlationId });
+      if (answer.stream) {
+        const response: HttpResponseInit = { status: answer.status, headers: { 'cache-control': 'no-store', ...answer.headers } };
+        // Awaits the first chunk: a failure before it is still a problem+json answer (below).
+        response.body = await streamedBody(answer.stream, (e) => log.error('A streamed answer failed after its first bytes; the response was cut short', { error: describeError(e), correlationId }));
+        return response;
+      }
       const answerHeaders: Record<string, string> = { 'cache-control': 'no-store', ...(answer.body === undefined ? {} : { 'content-type': 'application/json' }), ...answer.headers };
       const response: HttpResponseInit = { status: answer.status, headers: answerHeaders };
       if (answer.body !== undefined) response.body = JSON.stringify(answer.body);

@@ -193,7 +193,7 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A body the handler gave whole (text, bytes, JSON): answered with a Content-Length as before. */
+/** A body the handler gave whole (text, bytes, JSON): read whole and written in one go, as before. */
 function isBufferedBody(init: HttpResponseInit): boolean {
   const b = init.body;
   return b === undefined || b === null || typeof b === 'string' || b instanceof ArrayBuffer || ArrayBuffer.isView(b) || init.jsonBody !== undefined;
@@ -343,7 +343,7 @@ export async function startLocalHost(o: LocalHostOptions): Promise<LocalHost> {
       const outHeaders: Record<string, string> = {};
       response.headers.forEach((v, k) => (outHeaders[k] = v));
       if (!(result instanceof HttpResponse) && isBufferedBody(init)) {
-        // Small answers as before: whole, with a Content-Length.
+        // Small answers as before: read whole, written in one go.
         const out = Buffer.from(await response.arrayBuffer());
         res.writeHead(response.status, outHeaders).end(out);
         return;

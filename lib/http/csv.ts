@@ -13,7 +13,7 @@
  * - No byte order mark by default: a BOM becomes part of the first column name for most
  *   CSV readers (`\uFEFFname`) and for scripts; the answer says `charset=utf-8` instead.
  *   Excel ignores that header and reads a BOM-less file as the local code page ("ZoÃ«"),
- *   so a caller for Excel asks for `{ bom: true }` (the routes: `?bom=true`).
+ *   so a caller for Excel asks for `{ bom: true }`.
  * - Formula guard on by default: device names, models and user agents are chosen by
  *   device owners, and a cell starting with `=`, `+`, `-`, `@` (or a tab or CR, which
  *   Excel skips before such a character) is run as a formula when the file is opened
@@ -64,10 +64,19 @@ export function csvHeader(columns: readonly (string | { name: string })[]): stri
   return csvRow(columns.map((c) => (typeof c === 'string' ? c : c.name)), { formulaGuard: false });
 }
 
-/** The header, then one line per row as the rows arrive: each line is one chunk. */
+/**
+ * The header, then one line per row as the rows arrive, each line one chunk. The header
+ * waits for the first row (and goes out with it): a source that fails at its first read
+ * (storage down) fails before any byte, so the route can still answer problem+json.
+ */
 export async function* csvStream<T>(columns: readonly CsvColumn<T>[], rows: AsyncIterable<T> | Iterable<T>, o: CsvOptions = {}): AsyncIterable<string> {
-  yield (o.bom ? '\uFEFF' : '') + csvHeader(columns);
-  for await (const row of rows) yield csvRow(columns.map((c) => c.value(row)), o);
+  let header: string | undefined = (o.bom ? '\uFEFF' : '') + csvHeader(columns);
+  for await (const row of rows) {
+    const line = csvRow(columns.map((c) => c.value(row)), o);
+    yield header === undefined ? line : header + line;
+    header = undefined;
+  }
+  if (header !== undefined) yield header;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

@@ -2,6 +2,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { deviceView as view } from '../lib/app/inventory/query';
+import { csvAnswer, wantsCsv } from './devices-http';
 import { Roles } from '../lib/http/caller';
 import { continuation, functionKey, isoTime, top } from '../lib/http/query-params';
 import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
@@ -62,10 +63,12 @@ route({
 
 route({
   name: 'collectionDevices', method: 'GET', route: 'collections/{name}/devices', role: Roles.Read, params: name,
-  query: z.object({ $top: top('Devices'), continuation, code: functionKey }).strict(),
-  summary: "The collection's devices, a page at a time, as GET /api/devices with its filter",
+  query: z.object({ format: z.enum(['json', 'csv']).optional().describe('csv: all of them as CSV, streamed; also with Accept: text/csv'), $top: top('Devices'), continuation, code: functionKey }).strict(),
+  headers: z.object({ accept: z.string().optional() }),
+  summary: "The collection's devices, a page at a time (or all as CSV), as GET /api/devices with its filter",
   answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({}).passthrough()), nextLink: z.string().optional() }) } },
-  handle: async ({ runtime, params, query }) => {
+  handle: async ({ runtime, params, query, headers }) => {
+    if (wantsCsv(query.format, headers.accept)) return csvAnswer(runtime, (await runtime.collections.get(params.name)).filter, params.name);
     const page = await runtime.collections.devices(params.name, { top: query.$top, continuation: query.continuation });
     const next = page.continuation ? `/api/collections/${params.name}/devices?$top=${query.$top}&continuation=${page.continuation}` : undefined;
     return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };

@@ -6,6 +6,7 @@ import type { InventoryQuery } from '../lib/domain/inventory-query';
 import { Roles } from '../lib/http/caller';
 import { booleanText, continuation, functionKey, isoTime, top } from '../lib/http/query-params';
 import { defineRoute, routeHandler } from '../lib/http/route';
+import { csvOfRecords } from '../lib/http/csv';
 
 const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
 const query = z
@@ -26,6 +27,7 @@ const query = z
     statisticsUnavailable: booleanText.optional().describe('Devices whose statistics Exchange could not give at the last sync'),
     wipedWithinDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number of days from 1 to 3650').transform(Number).pipe(z.number().min(1).max(3650)).optional().describe('The device acknowledged a wipe within this many days'),
     policyAppliedInFull: booleanText.optional().describe('DevicePolicyApplicationStatus is AppliedInFull'),
+    format: z.enum(['json', 'csv']).optional().describe('csv: every matching device as CSV (RFC 4180), streamed; also with Accept: text/csv'),
     $top: top('Devices'),
     continuation,
     code: functionKey,
@@ -33,13 +35,26 @@ const query = z
   .strict();
 
 
-export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>>({
+/** `?format=csv` or an Accept that prefers text/csv over JSON. */
+export const wantsCsv = (format: string | undefined, accept: string | undefined) => format === 'csv' || (format === undefined && !!accept && /\btext\/csv\b/i.test(accept) && !/application\/json/i.test(accept));
+
+/** Every matching device, streamed as CSV with the JSON answer's fields as columns. */
+export function csvAnswer(runtime: Runtime, filters: InventoryQuery, file: string) {
+  const rows = (async function* () {
+    for await (const d of runtime.inventory.all(filters)) yield view(d) as Record<string, unknown>;
+  })();
+  return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}.csv"` }, stream: csvOfRecords(runtime.inventory.columns, rows) };
+}
+
+export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>, { accept?: string }>({
   name: 'listDevices', method: 'GET', route: 'devices', role: Roles.Read, query,
-  summary: 'The inventory: every device matching the filters, a page at a time (nextLink while more remain)',
+  summary: 'The inventory: every device matching the filters, a page at a time (nextLink while more remain), or all of them as CSV',
   description: 'Pages follow the table\'s key order, so a device present for the whole listing comes exactly once, even while a sync runs. A page reads at most 5,000 entities: a rare filter may answer a short or empty page with a nextLink.',
   answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({ deviceGuid: z.string(), deviceId: z.string(), name: z.string() }).passthrough()), nextLink: z.string().optional() }) } },
-  handle: async ({ runtime, query: q }) => {
-    const { $top, continuation: token, code: _code, ...filters } = q;
+  headers: z.object({ accept: z.string().optional() }),
+  handle: async ({ runtime, query: q, headers }) => {
+    const { $top, continuation: token, code: _code, format, ...filters } = q;
+    if (wantsCsv(format, headers.accept)) return csvAnswer(runtime, filters, 'devices');
     const page = await runtime.inventory.query(filters satisfies InventoryQuery, { top: $top, continuation: token });
     const next = page.continuation
       ? '/api/devices?' + new URLSearchParams(Object.entries({ ...filters, $top: String($top), continuation: page.continuation }).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString()

@@ -1,12 +1,29 @@
 /** The inventory queries feature, composed from the runtime's device store. */
 import type { Clock } from '../../clock';
+import type { DeviceRecord } from '../../domain/device';
 import type { InventoryQuery } from '../../domain/inventory-query';
-import { queryInventory, type InventoryPage, type InventoryReader } from './query';
+import { recordFromEntity } from '../../storage/device-entity';
+import { deviceView, queryInventory, type InventoryPage, type InventoryReader } from './query';
 
 export interface InventoryFeature {
   query(q: InventoryQuery, o: { top: number; continuation?: string }): Promise<InventoryPage>;
+  /** Every matching device, page after page (never all in memory): the CSV export. */
+  all(q: InventoryQuery): AsyncIterable<DeviceRecord>;
+  /** The answered fields in their JSON order: the CSV's columns. */
+  columns: readonly string[];
 }
 
 export function composeInventory(a: { tenantId: string; devices: InventoryReader; clock: Clock; staleAfterDays: number }): InventoryFeature {
-  return { query: (q, o) => queryInventory(a, q, o) };
+  return {
+    query: (q, o) => queryInventory(a, q, o),
+    async *all(q) {
+      let continuation: string | undefined;
+      do {
+        const page = await queryInventory(a, q, { top: 1000, continuation });
+        yield* page.devices;
+        continuation = page.continuation;
+      } while (continuation);
+    },
+    columns: Object.keys(deviceView(recordFromEntity({}))),
+  };
 }

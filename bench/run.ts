@@ -4,7 +4,7 @@
  * with a naive baseline in the same run. Each sync runs in its own process so its peak
  * RSS is the connector's alone.
  *
- *   npm run bench -- [--only sync|actions] [--devices 100000] [--mailboxes 40000] [--latency 20] [--baseline-sample 2000]
+ *   npm run bench -- [--only sync|inventory|actions] [--devices 100000] [--mailboxes 40000] [--latency 20] [--baseline-sample 2000]
  *                    [--heap-mb 192 (0: node's default)] [--node-flag <flag>]...
  *                    [--bulk-devices 10000] [--bulk-mailboxes 4000] [--wipes 50]
  *
@@ -23,7 +23,7 @@
  *   lease and resumes to the end; the statistics calls of both together must be at most
  *   1.1x the uninterrupted run's.
  *
- * Then the device actions (bench/actions.ts; alone with --only actions, after a full sync
+ * Then the inventory queries (bench/inventory.ts) and the device actions (bench/actions.ts; alone with --only actions, after a full sync
  * that fills the inventory): a bulk block of 10,000 devices over 4,000 mailboxes beside
  * calls x latency / concurrency, and 50 wipes asked at once beside one wipe alone.
  */
@@ -35,6 +35,7 @@ import type { SyncRun } from '../lib/domain/sync-run';
 import type { Env } from '../lib/config';
 import type { ExchangeEmulator, SeedSummary } from '../dev/exo-emulator';
 import { runActionScenarios } from './actions';
+import { runInventoryScenarios } from './inventory';
 
 interface WorkerResult {
   mode: string;
@@ -74,7 +75,7 @@ function arg(name: string, def: number): number {
   return v;
 }
 
-/** `--only sync|actions`: one group of scenarios; both (sync first) when absent. */
+/** `--only sync|inventory|actions`: one group of scenarios; all (sync, inventory, actions) when absent. */
 function textArg<T extends string>(name: string, allowed: T[]): T | null {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return null;
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
   const devices = arg('devices', 100_000);
   const mailboxes = arg('mailboxes', 40_000);
   const latencyMs = arg('latency', 20);
-  const only = textArg('only', ['sync', 'actions']);
+  const only = textArg('only', ['sync', 'actions', 'inventory']);
   // The same V8 old-space cap the Bicep template gives the Functions worker (nodeMaxOldSpaceMb).
   const heapMb = arg('heap-mb', 192);
   if (heapMb > 0) workerFlags = [`--max-old-space-size=${heapMb}`];
@@ -255,14 +256,15 @@ async function main(): Promise<void> {
     const prefix = `b${randomBytes(3).toString('hex')}`;
     const settings = { ...stack.settings, STORAGE_TABLE_PREFIX: prefix, LOG_LEVEL: 'error' };
 
-    if (only !== 'actions') await syncScenarios({ stack, seeded, settings, devices, latencyMs, budget, prefix });
-    if (only !== 'sync') {
-      if (only === 'actions') {
-        // The inventory the actions choose from: a full sync of the seeded tenant.
-        stack.emulator.control.resetCounters();
-        const r = await worker('full', settings);
-        console.log(`  full sync (the inventory the actions choose from): ${secs(r.wallMs)}, outcome ${r.run?.outcome ?? r.error}`);
-      }
+    if (only === null || only === 'sync') await syncScenarios({ stack, seeded, settings, devices, latencyMs, budget, prefix });
+    if (only === 'actions' || only === 'inventory') {
+      // The inventory the queries read and the actions choose from: a full sync of the seeded tenant.
+      stack.emulator.control.resetCounters();
+      const r = await worker('full', settings);
+      console.log(`  full sync (the inventory the queries read and the actions choose from): ${secs(r.wallMs)}, outcome ${r.run?.outcome ?? r.error}`);
+    }
+    if (only === null || only === 'inventory') await runInventoryScenarios({ settings, devices });
+    if (only === null || only === 'actions') {
       await runActionScenarios({
         stack,
         settings,

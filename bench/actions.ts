@@ -36,13 +36,13 @@ export interface ActionScenarioOptions {
   workerEnv: Record<string, string>;
 }
 
-interface Host {
+export interface Host {
   url: string;
   /** Stops the host; its peak RSS. */
   stop(): Promise<number>;
 }
 
-function startHost(settings: Env, flags: string[], env: Record<string, string>): Promise<Host> {
+export function startHost(settings: Env, flags: string[], env: Record<string, string>): Promise<Host> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...flags, path.join(__dirname, 'host-worker.js')], {
       env: { ...process.env, ...env, BENCH_SETTINGS: JSON.stringify(settings) },

@@ -9,11 +9,34 @@ import { loadConfig, type Env } from '../lib/config';
 import { createRuntime } from '../lib/app/runtime';
 import { silentLogger } from '../lib/log';
 import type { InventoryQuery } from '../lib/domain/inventory-query';
+import type { LocalStack } from '../dev/local-stack';
+import { startHost } from './actions';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const FEW_PAGES = 3_000;
 
-export async function runInventoryScenarios(o: { settings: Env; devices: number }): Promise<void> {
+/** The full CSV export through the host (its own process, the deployed heap cap): time, rows, bytes and the host's peak RSS. */
+async function csvExport(o: { stack: LocalStack; settings: Env; workerFlags: string[]; workerEnv: Record<string, string> }) {
+  const host = await startHost(o.settings, o.workerFlags, o.workerEnv);
+  try {
+    const token = await o.stack.callerToken({ roles: ['Devices.Read'] });
+    const started = performance.now();
+    const res = await fetch(`${host.url}/api/devices?format=csv`, { headers: { authorization: `Bearer ${token}` } });
+    let bytes = 0;
+    let lines = 0;
+    let firstByteMs = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!firstByteMs) firstByteMs = performance.now() - started;
+      bytes += chunk.length;
+      for (const b of chunk) if (b === 10) lines++;
+    }
+    return { status: res.status, ms: performance.now() - started, firstByteMs, bytes, rows: lines - 1, rssMb: await host.stop() };
+  } finally {
+    await host.stop().catch(() => undefined);
+  }
+}
+
+export async function runInventoryScenarios(o: { stack: LocalStack; settings: Env; devices: number; workerFlags: string[]; workerEnv: Record<string, string> }): Promise<void> {
   const runtime = createRuntime(loadConfig(o.settings), silentLogger);
   try {
     const queries: [string, () => Promise<{ devices: unknown[]; entitiesRead: number }>][] = [
@@ -33,7 +56,11 @@ export async function runInventoryScenarios(o: { settings: Env; devices: number 
     }
     for (const r of results) console.log(`  ${r.what}: ${Math.round(r.ms)} ms, ${fmt(r.n)} devices, ${fmt(r.read)} device entities read (${((100 * r.read) / o.devices).toFixed(1)}% of the table)`);
     console.log('');
+    const csv = await csvExport(o);
+    console.log(`  GET /api/devices?format=csv (every device, through the host in its own process): HTTP ${csv.status}, ${fmt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB in ${(csv.ms / 1000).toFixed(1)} s, first byte after ${Math.round(csv.firstByteMs)} ms; host peak RSS ${csv.rssMb} MB`);
+    console.log('');
     for (const r of results) console.log(`${r.read <= FEW_PAGES ? 'PASS' : 'FAIL'}  ${r.what} first page read ${fmt(r.read)} entities (target at most ${fmt(FEW_PAGES)}, a few table pages)`);
+    console.log(`${csv.status === 200 && csv.rssMb < 300 ? 'PASS' : 'FAIL'}  full CSV export streamed with host peak RSS ${csv.rssMb} MB (target under 300 MB)`);
   } finally {
     await runtime.close();
   }

@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       const r = await worker('full', settings);
       console.log(`  full sync (the inventory the queries read and the actions choose from): ${secs(r.wallMs)}, outcome ${r.run?.outcome ?? r.error}`);
     }
-    if (only === null || only === 'inventory') await runInventoryScenarios({ settings, devices });
+    if (only === null || only === 'inventory') await runInventoryScenarios({ stack, settings, devices, workerFlags, workerEnv });
     if (only === null || only === 'actions') {
       await runActionScenarios({
         stack,

@@ -61,6 +61,7 @@ const deviceFields = {
   isManaged: 'boolean?',
   isCompliant: 'boolean?',
   isDisabled: 'boolean?',
+  activeSyncVersion: 'string?',
   stale: 'boolean',
   firstSeen: 'string',
   lastSeen: 'string',

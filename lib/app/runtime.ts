@@ -20,6 +20,7 @@ import { composeHealth, type HealthFeature } from './health/compose';
 import type { HealthProbes } from './health/health';
 import { runInstallCheck as checkInstallation, type InstallCheckDeps } from './install-check';
 import { composeStatus, type StatusFeature } from './status/compose';
+import { composeReports, type ReportsFeature } from './reports/compose';
 import { composeSync, type SyncFeature } from './sync/compose';
 import { createExchangeInventorySource } from '../exo/inventory/source';
 import { createPermissionProbe } from '../exo/permission-probe';
@@ -64,6 +65,8 @@ export interface Runtime {
   /** Device access rules and organization settings (desired state, preview, reconcile). */
   access: AccessFeature;
   status: StatusFeature;
+  /** The count reports the last sync computed. */
+  reports: ReportsFeature;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
   /** Ports of one sync run: `sync.deps` (tests drive the use cases with them). */
@@ -179,6 +182,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
+    reports: composeReports({ tenantId: config.tenantId, storage }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),
     },

@@ -32,6 +32,8 @@ export interface ListingFacts {
   isManaged: boolean | null;
   isCompliant: boolean | null;
   isDisabled: boolean | null;
+  /** DeviceActiveSyncVersion: the ActiveSync protocol the device speaks ("16.1"); Exchange gives none for Outlook mobile. */
+  activeSyncVersion: string | null;
 }
 
 /** What Get-MobileDeviceStatistics tells of one partnership, normalised. */

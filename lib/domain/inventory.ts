@@ -38,7 +38,7 @@ export const EMPTY_STATISTICS: StatisticsFacts = {
 const LISTING_FIELDS: Record<keyof ListingFacts, true> = {
   deviceGuid: true, identity: true, mailbox: true, deviceId: true, deviceType: true, deviceModel: true, deviceOs: true, deviceUserAgent: true, friendlyName: true,
   clientType: true, deviceImei: true, deviceMobileOperator: true, accessState: true, accessStateReason: true, accessControlRule: true, firstSyncTime: true,
-  whenChanged: true, whenCreated: true, isManaged: true, isCompliant: true, isDisabled: true,
+  whenChanged: true, whenCreated: true, isManaged: true, isCompliant: true, isDisabled: true, activeSyncVersion: true,
 };
 export const LISTING_KEYS = Object.keys(LISTING_FIELDS) as (keyof ListingFacts)[];
 const STATISTICS_KEYS = Object.keys(EMPTY_STATISTICS) as (keyof StatisticsFacts)[];

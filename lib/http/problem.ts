@@ -36,6 +36,8 @@ const ANSWERS: Record<string, Answer> = {
   Unauthorized: { status: 401 },
   Forbidden: { status: 403, fields: ['requiredRole'] },
   NotFound: { status: 404 },
+  ReportNotFound: { status: 404, fields: ['report', 'knownReports'] },
+  ReportNotComputed: { status: 404, fields: ['report'] },
   Conflict: { status: 409 },
   SyncInProgress: { status: 409, fields: ['holder', 'expiresAt', 'renewedAt'] },
   ConcurrencyConflict: { status: 409 },

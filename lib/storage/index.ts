@@ -20,6 +20,7 @@ import { addStats, emptyStats, type BatchOptions, type WriteStats } from './batc
 import { createDeviceRepository, type DeviceRepository } from './device-repository';
 import { createInventorySnapshotRepository, type InventorySnapshotRepository } from './inventory-snapshot';
 import { createStateRepository, type StateRepository } from './state-repository';
+import { createReportRepository, type ReportRepository } from './report-repository';
 import { createSyncRunRepository, type SyncRunRepository } from './sync-run-repository';
 import { createTableClients, type StorageTables, type TableClientsOptions } from './tables';
 
@@ -29,6 +30,7 @@ export * from './batch';
 export * from './device-repository';
 export * from './sync-run-repository';
 export * from './state-repository';
+export * from './report-repository';
 export * from './lease-repository';
 export * from './audit-repository';
 export * from './inventory-snapshot';
@@ -62,6 +64,8 @@ export interface Storage {
   snapshots: InventorySnapshotRepository;
   runs: SyncRunRepository;
   state: StateRepository;
+  /** The count reports the last sync computed (state table). */
+  reports: ReportRepository;
   audit: AuditRepository;
   /** Device actions, each device's wipe slot, the open actions (actions table). */
   actions: ActionStore;
@@ -130,6 +134,7 @@ export function createStorage(o: StorageOptions): Storage {
     read,
     runs: createSyncRunRepository(tables.syncruns),
     state: createStateRepository(tables.state, { clock: o.clock }),
+    reports: createReportRepository(tables.state),
     audit: createAuditRepository(tables.audit),
     actions: createActionRepository(tables.actions),
     bulks: createBulkRepository(tables.actions),

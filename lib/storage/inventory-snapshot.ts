@@ -46,6 +46,7 @@ export interface SnapshotSummary {
   removed: boolean;
   stale: boolean;
   statisticsUnavailable?: boolean;
+  facets?: string; // the count reports' key (lib/domain/device-counts.ts); absent in older snapshots' rows
 }
 
 export interface SnapshotLoad {
@@ -81,8 +82,7 @@ export interface SnapshotRows {
   add(s: SnapshotSummary): void;
 }
 
-const HEAD = 'snapshot';
-const PART_PREFIX = 'snapshot:';
+const [HEAD, PART_PREFIX] = ['snapshot', 'snapshot:'];
 /**
  * Azure: a binary property holds at most 64 KiB, an entity at most 1 MiB. Azurite
  * measures the request body, where binary travels as base64 (4/3 larger): 14 x 64,000
@@ -93,16 +93,14 @@ const BYTES_PER_PROP = 64_000;
 const PART_ATTEMPTS = 3;
 const PROPS_PER_PART = 10;
 const BYTES_PER_PART = BYTES_PER_PROP * PROPS_PER_PART;
-const FORMAT = 1;
+const FORMAT = 2; // 2: rows end with the facet key
 const ROWS_PER_SEGMENT = 2000;
-const REMOVED = 1;
-const STALE = 2;
-const STATISTICS_UNAVAILABLE = 4;
+const [REMOVED, STALE, STATISTICS_UNAVAILABLE] = [1, 2, 4];
 
 const partKey = (generation: string, i: number) => `${PART_PREFIX}${generation}:${String(i).padStart(4, '0')}`;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
-/** Rows as [guid, mailbox, name, contentHash, listingHash, firstSeen, flags]; repeated firstSeen values cost deflate next to nothing. */
+/** Rows as [guid, mailbox, name, contentHash, listingHash, firstSeen, flags, facets]; repeated firstSeen and facets values cost deflate little. */
 class SnapshotEncoder implements SnapshotRows {
   private pending: string[] = [];
   private readonly segments: Buffer[] = [];
@@ -110,7 +108,7 @@ class SnapshotEncoder implements SnapshotRows {
 
   add(s: SnapshotSummary): void {
     const flags = (s.removed ? REMOVED : 0) | (s.stale ? STALE : 0) | (s.statisticsUnavailable ? STATISTICS_UNAVAILABLE : 0);
-    this.pending.push(JSON.stringify([s.deviceGuid, s.mailbox, s.name, s.contentHash, s.listingHash, s.firstSeen, flags]));
+    this.pending.push(JSON.stringify([s.deviceGuid, s.mailbox, s.name, s.contentHash, s.listingHash, s.firstSeen, flags, s.facets ?? null]));
     this.devices++;
     if (this.pending.length >= ROWS_PER_SEGMENT) this.flush();
   }
@@ -133,17 +131,19 @@ class SnapshotEncoder implements SnapshotRows {
 
 function decode(data: Buffer): (SnapshotSummary & { statisticsUnavailable: boolean })[] {
   const out: (SnapshotSummary & { statisticsUnavailable: boolean })[] = [];
-  // One string per distinct first-seen time (JSON.parse makes one per row).
+  // One string per distinct first-seen time and facet key (JSON.parse makes one per row).
   const times = new Map<string, string>();
+  const facetKeys = new Map<string, string>();
   for (let at = 0; at < data.length; ) {
     if (at + 4 > data.length) throw new Error('truncated segment');
     const length = data.readUInt32BE(at);
-    const rows = JSON.parse(inflateRawSync(data.subarray(at + 4, at + 4 + length)).toString('utf8')) as [string, string, string, string, string, string, number][];
+    const rows = JSON.parse(inflateRawSync(data.subarray(at + 4, at + 4 + length)).toString('utf8')) as [string, string, string, string, string, string, number, (string | null)?][];
     at += 4 + length;
-    for (const [deviceGuid, mailbox, name, contentHash, listingHash, seen, flags] of rows) {
+    for (const [deviceGuid, mailbox, name, contentHash, listingHash, seen, flags, key] of rows) {
       let firstSeen = times.get(seen);
       if (firstSeen === undefined) times.set(seen, (firstSeen = seen));
-      out.push({ deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, removed: (flags & REMOVED) !== 0, stale: (flags & STALE) !== 0, statisticsUnavailable: (flags & STATISTICS_UNAVAILABLE) !== 0 });
+      const facets = key ? (facetKeys.get(key) ?? (facetKeys.set(key, key), key)) : undefined;
+      out.push({ deviceGuid, mailbox, name, contentHash, listingHash, firstSeen, removed: (flags & REMOVED) !== 0, stale: (flags & STALE) !== 0, statisticsUnavailable: (flags & STATISTICS_UNAVAILABLE) !== 0, facets });
     }
   }
   return out;

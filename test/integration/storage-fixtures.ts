@@ -14,6 +14,7 @@ export function deviceRecord(overrides: Partial<DeviceRecord> = {}): DeviceRecor
     tenantId: TENANT,
     deviceGuid: guid,
     deviceId: `DEV${guid.slice(0, 8).toUpperCase()}`,
+    activeSyncVersion: '16.1',
     identity: `${user}\\ExchangeActiveSyncDevices\\iPhone§${guid.slice(0, 8)}`,
     mailbox: user,
     name: `${user}_iPhone`,

@@ -6,7 +6,7 @@ const now = new Date('2026-12-01T00:00:00Z');
 const device = (o: Partial<InventoryDevice>): InventoryDevice => ({
   deviceGuid: 'g', identity: 'm\\ExchangeActiveSyncDevices\\iPhone§1', mailbox: 'm', deviceId: '1', deviceType: 'iPhone', deviceModel: 'iPhone15,2', deviceOs: 'iOS 17.1',
   deviceUserAgent: null, friendlyName: null, clientType: 'EAS', deviceImei: null, deviceMobileOperator: null, accessState: 'Allowed', accessStateReason: 'Global',
-  accessControlRule: null, firstSyncTime: null, whenChanged: null, whenCreated: null, isManaged: null, isCompliant: null, isDisabled: null,
+  accessControlRule: null, firstSyncTime: null, whenChanged: null, whenCreated: null, isManaged: null, isCompliant: null, isDisabled: null, activeSyncVersion: '16.1',
   ...EMPTY_STATISTICS, name: 'jdoe_iPhone', userUpn: 'jdoe@contoso.com', userPrimarySmtp: 'john.doe@contoso.com', userDisplayName: 'John Doe', removed: false, ...o,
 });
 

@@ -5,6 +5,7 @@ const listing: ListingFacts = {
   identity: 'jdoe\\ExchangeActiveSyncDevices\\iPhone§ABC',
   mailbox: 'jdoe',
   deviceId: 'ABC',
+  activeSyncVersion: '16.1',
   deviceType: 'iPhone',
   deviceModel: 'iPhone15,2',
   deviceOs: 'iOS 17.1',

@@ -21,7 +21,7 @@ export interface SyncAdapters {
   instanceId: string;
   staleAfterDays: number;
   log: Logger;
-  storage: Pick<Storage, 'syncDevices' | 'snapshots' | 'state' | 'runs' | 'audit'>;
+  storage: Pick<Storage, 'syncDevices' | 'snapshots' | 'state' | 'runs' | 'audit' | 'reports'>;
   /** A new Exchange view for one run: its call counts are the run's alone. */
   newSource(): InventorySource;
   /** Record times, budgets, checkpoints and the lease heartbeat; systemClock unless set. */
@@ -79,6 +79,7 @@ export function composeSync(a: SyncAdapters): SyncFeature {
       clearCheckpoint: (t, kind) => state.clearCheckpoint(t, kind),
     },
     runs: { save: (run) => storage.runs.update(run), latest: (t, n) => storage.runs.latest(t, n) },
+    reports: storage.reports,
     log: o.log ?? a.log,
     clock: a.clock,
     onProgress: o.onProgress,

@@ -24,6 +24,7 @@ import { DoneMailboxes } from './done-mailboxes';
 import { StoredIndex } from './stored-index';
 import { newRunId, SyncSession } from './session';
 import { withLease } from './lease';
+import { saveDeviceCounts } from './counts-report';
 import { systemClock } from '../../clock';
 import type { SyncOptions, SyncResult } from './sync';
 
@@ -261,6 +262,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       await session.markRemoved(index.unseen());
       await deps.state.clearCheckpoint(deps.tenantId, 'full');
       await index.saveSnapshot(deps, runId);
+      await saveDeviceCounts(deps, index, runId, session.now());
       const run = await session.saveRun('succeeded');
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };

@@ -5,6 +5,7 @@
 import type { DeviceRecord } from '../../domain/device';
 import type { ListingFacts, StatisticsFacts, UserFacts } from '../../domain/inventory';
 import type { Clock } from '../../clock';
+import type { DeviceCounts } from '../../domain/device-counts';
 import type { LeaseStore } from '../lease/ports';
 
 export interface MailboxInfo extends UserFacts {
@@ -64,6 +65,11 @@ export interface StoredDeviceSummary {
   stale: boolean;
   /** Stored without statistics (they failed): a delta sync fetches them again even when the listing is unchanged. */
   statisticsUnavailable: boolean;
+  /**
+   * What the count reports group the device by (lib/domain/device-counts.ts facetKeyOf),
+   * one shared string per distinct combination; absent in summaries saved before it was kept.
+   */
+  facets?: string;
 }
 
 export interface WriteStats {
@@ -147,4 +153,11 @@ export interface SyncDeps {
   /** Time for record times, the time budget, checkpoints and the lease heartbeat (systemClock unless set). */
   clock?: Clock;
   onProgress?: (p: SyncProgress) => void;
+  /** Where a successful run leaves the inventory's counts (absent: none are kept). */
+  reports?: CountsReportStore;
+}
+
+/** The counts of the stored inventory, as a run leaves it. */
+export interface CountsReportStore {
+  saveCounts(tenantId: string, report: DeviceCounts & { runId: string; generatedAt: string }): Promise<void>;
 }

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
 import type { DeviceRecord } from '../../domain/device';
+import { DeviceCounter, facetKeyOf, type DeviceCounts } from '../../domain/device-counts';
 import type { StoredDeviceSummary, SyncDeps } from './ports';
 
 type Summary = StoredDeviceSummary & { seen?: boolean };
@@ -42,6 +43,17 @@ export class StoredIndex {
   private invalidation: Promise<void> | null = null;
   /** Someone else moved the snapshot head during this run: the index may miss their write. */
   private tainted = false;
+  /** One string per distinct facet key (a few thousand at most, shared by 100,000 summaries). */
+  private readonly facetKeys = new Map<string, string>();
+  /** The partnerships this run stored first, counted as they are written (they get no summary). */
+  private readonly freshCounts = new DeviceCounter();
+
+  private facetsOf(key: string | undefined): string | undefined {
+    if (key === undefined) return undefined;
+    let shared = this.facetKeys.get(key);
+    if (shared === undefined) this.facetKeys.set(key, (shared = key));
+    return shared;
+  }
 
   static async load(deps: SyncDeps): Promise<StoredIndex> {
     const index = new StoredIndex();
@@ -50,7 +62,7 @@ export class StoredIndex {
     const add = (s: StoredDeviceSummary) => {
       let firstSeen = interned.get(s.firstSeen);
       if (firstSeen === undefined) interned.set(s.firstSeen, (firstSeen = s.firstSeen));
-      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale, ...statisticsUnavailableOf(s) });
+      index.byGuid.set(s.deviceGuid, { deviceGuid: s.deviceGuid, mailbox: s.mailbox, name: s.name, contentHash: s.contentHash, listingHash: s.listingHash, firstSeen, removed: s.removed, stale: s.stale, ...statisticsUnavailableOf(s), facets: index.facetsOf(s.facets) });
       index.addName(s.mailbox, s.name);
     };
     const snapshot = deps.store.snapshot;
@@ -63,6 +75,7 @@ export class StoredIndex {
         if (loaded.summaries) {
           // Fresh objects of exactly the summary's shape already: kept as they are (no second copy of 100,000).
           for (const s of loaded.summaries) {
+            s.facets = index.facetsOf(s.facets);
             index.byGuid.set(s.deviceGuid, s);
             index.addName(s.mailbox, s.name);
           }
@@ -142,14 +155,29 @@ export class StoredIndex {
   /** Records what a written record changed. */
   written(r: DeviceRecord): void {
     const s = this.byGuid.get(r.deviceGuid);
+    const facets = this.facetsOf(facetKeyOf(r));
     if (s) {
       // Everything the snapshot keeps follows the record, so the snapshot equals the table.
-      Object.assign(s, { mailbox: r.mailbox, name: r.name, firstSeen: r.firstSeen, contentHash: r.contentHash, listingHash: r.listingHash, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
+      Object.assign(s, { mailbox: r.mailbox, name: r.name, firstSeen: r.firstSeen, contentHash: r.contentHash, listingHash: r.listingHash, removed: false, stale: r.stale, ...statisticsUnavailableOf(r), facets });
     } else {
       this.storedThisRun.add(r.deviceGuid);
       this.addName(r.mailbox, r.name);
-      this.fresh?.add({ deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r) });
+      this.freshCounts.add(facets);
+      this.fresh?.add({ deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r), facets });
     }
+  }
+
+  /**
+   * The stored inventory's counts as this run leaves it (removed partnerships left out),
+   * from the summaries and the partnerships stored first; null when another writer moved
+   * the snapshot head during the run (the index, and so the counts, may miss its write).
+   */
+  deviceCounts(): DeviceCounts | null {
+    if (this.tainted) return null;
+    const counter = new DeviceCounter();
+    counter.addAll(this.freshCounts);
+    for (const s of this.byGuid.values()) if (!s.removed) counter.add(s.facets);
+    return counter.counts();
   }
 
   markRemoved(guids: string[]): void {

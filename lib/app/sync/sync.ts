@@ -19,6 +19,7 @@ import type { MailboxInfo, SyncDeps, SyncRun } from './ports';
 import { StoredIndex } from './stored-index';
 import { newRunId, SyncSession } from './session';
 import { withLease } from './lease';
+import { saveDeviceCounts } from './counts-report';
 import { systemClock } from '../../clock';
 import { runFullSync } from './full-sync';
 
@@ -101,6 +102,7 @@ export async function runDeltaSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pr
       }
       await session.flush();
       await index.saveSnapshot(deps, runId);
+      await saveDeviceCounts(deps, index, runId, session.now());
       const run = await session.saveRun('succeeded');
       deps.log.info(`Delta sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };

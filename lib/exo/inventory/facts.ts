@@ -58,6 +58,7 @@ export function listingFactsOf(d: MobileDevice): ListingFacts {
     isManaged: bool(d.IsManaged),
     isCompliant: bool(d.IsCompliant),
     isDisabled: bool(d.IsDisabled),
+    activeSyncVersion: text(d.DeviceActiveSyncVersion),
   };
 }
 

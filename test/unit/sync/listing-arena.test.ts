@@ -7,6 +7,7 @@ function facts(i: number, friendlyName: string | null = null): ListingFacts {
     identity: `mbx${i}\\ExchangeActiveSyncDevices\\REST§Outlook§${i}`,
     mailbox: `mbx${i}`,
     deviceId: `ID${i}`,
+    activeSyncVersion: null,
     deviceType: 'Outlook',
     deviceModel: null,
     deviceOs: 'iOS 17.1',

@@ -8,6 +8,7 @@ import { continuation, functionKey, isoTime, top } from '../lib/http/query-param
 import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
 
 const name = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a collection name: lowercase letters, digits and -, at most 63') }).strict();
+const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
 const text = (max: number) => z.string().min(1).max(max);
 /** The filters of GET /api/devices, with JSON types. */
 const filter = z
@@ -17,6 +18,7 @@ const filter = z
     stale: z.boolean().optional(), removed: z.boolean().optional(), wipeState: z.enum(['pending', 'acknowledged', 'none']).optional(),
     lastSyncBefore: isoTime.optional(), lastSyncAfter: isoTime.optional(), name: text(256).optional(), policy: text(64).optional(),
     statisticsUnavailable: z.boolean().optional(), wipedWithinDays: z.number().int().min(1).max(3650).optional(), policyAppliedInFull: z.boolean().optional(),
+    activeSyncVersionBelow: version.optional(), activeSyncVersionAtLeast: version.optional(),
   })
   .strict();
 const collection = z.object({ name: z.string(), description: z.string(), filter: z.object({}).passthrough(), builtIn: z.boolean() }).passthrough();

@@ -8,6 +8,7 @@ import { booleanText, continuation, functionKey, isoTime, top } from '../lib/htt
 import { defineRoute, routeHandler } from '../lib/http/route';
 import { csvOfRecords } from '../lib/http/csv';
 
+const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
 const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
 const query = z
   .object({
@@ -27,6 +28,8 @@ const query = z
     statisticsUnavailable: booleanText.optional().describe('Devices whose statistics Exchange could not give at the last sync'),
     wipedWithinDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number of days from 1 to 3650').transform(Number).pipe(z.number().min(1).max(3650)).optional().describe('The device acknowledged a wipe within this many days'),
     policyAppliedInFull: booleanText.optional().describe('DevicePolicyApplicationStatus is AppliedInFull'),
+    activeSyncVersionBelow: version.optional().describe('DeviceActiveSyncVersion below this, e.g. 16.1 (an unknown version never is)'),
+    activeSyncVersionAtLeast: version.optional().describe('DeviceActiveSyncVersion at least this'),
     format: z.enum(['json', 'csv']).optional().describe('csv: every matching device as CSV (RFC 4180), streamed; also with Accept: text/csv'),
     $top: top('Devices'),
     continuation,

@@ -36,6 +36,25 @@ export interface InventoryQuery {
   wipedWithinDays?: number;
   /** DevicePolicyApplicationStatus is AppliedInFull (false: partly, not applied, or unknown). */
   policyAppliedInFull?: boolean;
+  /** DeviceActiveSyncVersion below this (e.g. `16.1`, before a platform change); an unknown version is never below. */
+  activeSyncVersionBelow?: string;
+  /** DeviceActiveSyncVersion at least this. */
+  activeSyncVersionAtLeast?: string;
+}
+
+/** `16.1` -> [16, 1]; null when it is not a dotted version. */
+function versionOf(v: string | null | undefined): number[] | null {
+  if (!v || !/^\d+(\.\d+)*$/.test(v.trim())) return null;
+  return v.trim().split('.').map(Number);
+}
+
+/** Negative when a < b, as dotted versions (16.1 > 16.0 > 14.1 > 2.5). */
+export function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
 }
 
 const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
@@ -62,6 +81,12 @@ export function matchesQuery(d: DeviceRecord, q: InventoryQuery, now: Date, stal
   if (q.wipedWithinDays !== undefined) {
     const since = now.getTime() - q.wipedWithinDays * 86_400_000;
     if (![d.wipeAckTime, d.accountOnlyWipeAckTime].some((x) => at(x) >= since)) return false;
+  }
+  if (q.activeSyncVersionBelow !== undefined || q.activeSyncVersionAtLeast !== undefined) {
+    const v = versionOf(d.activeSyncVersion);
+    if (!v) return false;
+    if (q.activeSyncVersionBelow !== undefined && !(compareVersions(v, versionOf(q.activeSyncVersionBelow)!) < 0)) return false;
+    if (q.activeSyncVersionAtLeast !== undefined && !(compareVersions(v, versionOf(q.activeSyncVersionAtLeast)!) >= 0)) return false;
   }
   if (q.policyAppliedInFull !== undefined && (d.devicePolicyApplicationStatus === 'AppliedInFull') !== q.policyAppliedInFull) return false;
   return true;

@@ -10,6 +10,10 @@ const fx = useStackFixture({ stack: { seed: { devices: 300, mailboxes: 120, seed
 let inExchange: DeviceView[] = [];
 
 beforeAll(async () => {
+  // Older clients, for the below-16.1 collection (the seed's native-mail devices all speak 16.1).
+  const c = fx.stack.emulator.control;
+  const mailbox = c.listMailboxes()[0].upn;
+  for (const v of ['14.1', '16.0', '12.1']) c.addDevice({ mailbox, deviceType: 'SAMSUNGSMG900F', deviceOs: 'Android 6.0.1', activeSyncVersion: v });
   await fx.runtime.sync.run({ kind: 'full' });
   inExchange = fx.stack.emulator.control.listDevices();
 }, 120_000);
@@ -47,6 +51,10 @@ test('When the built-in collections are read, then each lists exactly the device
   expect(await devicesOf('policy-not-applied')).toEqual(expected((d) => d.policyApplicationStatus !== 'AppliedInFull'));
   const pending = expected((d) => !!(d.deviceWipeRequestTime ?? d.accountOnlyDeviceWipeRequestTime) && !(d.deviceWipeAckTime ?? d.accountOnlyDeviceWipeAckTime));
   expect(await devicesOf('wipe-pending')).toEqual(pending);
+  const v = (x: string | null) => (x ? x.split('.').map(Number) : null);
+  const below161 = (d: DeviceView) => { const x = v(d.activeSyncVersion); return !!x && (x[0] < 16 || (x[0] === 16 && (x[1] ?? 0) < 1)); };
+  expect(expected(below161)).toHaveLength(3);
+  expect(await devicesOf('below-activesync-16-1')).toEqual(expected(below161));
 });
 
 test("When a collection is saved, then its devices are its filter's; it can be replaced and deleted; built-ins cannot", async () => {

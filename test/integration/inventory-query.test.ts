@@ -58,6 +58,7 @@ test('When a filter is given, then exactly the devices of Exchange that match it
     ['stale=false&clientType=EAS', (d) => !isStale(d.lastSuccessSync, now, 30) && d.clientType === 'EAS'],
     [`user=${encodeURIComponent(someUser.upn.slice(0, 6).toUpperCase())}`, (d) => [d.mailbox.upn, d.mailbox.primarySmtpAddress, d.mailbox.displayName].some((v) => v.toLowerCase().startsWith(someUser.upn.slice(0, 6).toLowerCase()))],
     ['lastSyncBefore=2026-06-01T00:00:00Z', (d) => !!d.lastSuccessSync && Date.parse(d.lastSuccessSync) < Date.parse('2026-06-01T00:00:00Z')],
+    ['activeSyncVersionAtLeast=16.1', (d) => !!d.activeSyncVersion && Number(d.activeSyncVersion.split('.')[0]) * 100 + Number(d.activeSyncVersion.split('.')[1] ?? 0) >= 1601],
     ['lastSyncAfter=2026-11-01T00:00:00Z&deviceType=iPhone', (d) => !!d.lastSuccessSync && Date.parse(d.lastSuccessSync) > Date.parse('2026-11-01T00:00:00Z') && d.deviceType === 'iPhone'],
   ];
   for (const [q, p] of cases) {

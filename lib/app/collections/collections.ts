@@ -26,7 +26,7 @@ export interface CollectionStore {
   remove(tenantId: string, name: string): Promise<boolean>;
 }
 
-/** Built in, never changed or deleted. ActiveSync below 16.1 arrives with the version in the inventory (issue 12). */
+/** Built in, never changed or deleted. */
 export const BUILT_IN: readonly Collection[] = [
   { name: 'all-mobile-devices', description: 'Every device syncing mail (removed partnerships left out)', filter: {}, builtIn: true },
   { name: 'ios', description: 'Devices reporting iOS (or iPadOS as iOS)', filter: { os: 'iOS' }, builtIn: true },
@@ -38,6 +38,7 @@ export const BUILT_IN: readonly Collection[] = [
   { name: 'wipe-pending', description: 'A wipe Exchange holds that the device has not acknowledged', filter: { wipeState: 'pending' }, builtIn: true },
   { name: 'recently-wiped', description: 'The device acknowledged a wipe in the last 30 days', filter: { wipedWithinDays: 30 }, builtIn: true },
   { name: 'policy-not-applied', description: 'The mailbox policy is not applied in full (DevicePolicyApplicationStatus other than AppliedInFull)', filter: { policyAppliedInFull: false }, builtIn: true },
+  { name: 'below-activesync-16-1', description: 'Native-mail devices below ActiveSync 16.1 (before a platform change; account-only wipe needs 16.1)', filter: { activeSyncVersionBelow: '16.1' }, builtIn: true },
   { name: 'statistics-unavailable', description: 'Exchange could not give their statistics at the last sync', filter: { statisticsUnavailable: true }, builtIn: true },
 ];
 

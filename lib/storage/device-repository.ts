@@ -13,6 +13,7 @@
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import type { DeviceRecord } from '../domain/device';
 import type { DeviceCursor, DeviceQueryPage } from '../app/inventory/query';
+import { queryDevicePage } from './device-query';
 import { silentLogger, type Logger } from '../log';
 import { addStats, emptyStats, writeBatches, type BatchOptions, type EntityWrite, type WriteStats } from './batch';
 import { forEachConcurrent } from './concurrency';
@@ -269,46 +270,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       }
     },
 
-    async queryPage(tenantId, q) {
-      const tenant = tenantKey(tenantId);
-      const records: DeviceRecord[] = [];
-      const positions: DeviceCursor[] = [];
-      let read = 0;
-      let cursor: DeviceCursor | null = q.after;
-      if (q.after && (!Number.isInteger(q.after.bucket) || q.after.bucket < 0 || q.after.bucket >= buckets)) throw ValidationError.of('continuation', 'points outside the inventory');
-      for (let b = q.after?.bucket ?? 0; b < buckets; b++) {
-        const pk = `${tenant}-${b.toString(16).padStart(2, '0')}`;
-        const after = cursor && cursor.bucket === b ? cursor.afterRowKey : null;
-        let filter = odata`PartitionKey eq ${pk}` + ` and removed eq ${q.removed ? 'true' : 'false'}`;
-        if (after !== null) filter += odata` and RowKey gt ${after}`;
-        if (q.lastSuccessSyncBefore) filter += odata` and lastSuccessSync lt ${q.lastSuccessSyncBefore}`;
-        if (q.lastSuccessSyncAfter) filter += odata` and lastSuccessSync gt ${q.lastSuccessSyncAfter}`;
-        const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 });
-        for (;;) {
-          const page = await guard('query devices', () => pages.next());
-          if (page.done) break;
-          o.onRead?.(page.value.length);
-          for (const e of page.value) {
-            read++;
-            cursor = { bucket: b, afterRowKey: String(e.rowKey) };
-            const r = recordFromEntity(e);
-            if (q.match(r)) {
-              records.push(r);
-              positions.push(cursor);
-            }
-            // One more than wanted tells that more remain; the next page starts after the last one given.
-            if (records.length > q.want) {
-              records.pop();
-              positions.pop();
-              return { records, next: positions[positions.length - 1] ?? q.after, entitiesRead: read };
-            }
-          }
-          if (read >= q.maxEntities) return { records, next: cursor, entitiesRead: read };
-        }
-        cursor = { bucket: b + 1, afterRowKey: '' };
-      }
-      return { records, next: null, entitiesRead: read };
-    },
+    queryPage: (tenantId, q) => queryDevicePage(client, tenantKey(tenantId), buckets, o.onRead, q),
 
     async count(tenantId, opts = {}) {
       let n = 0;

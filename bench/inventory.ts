@@ -11,6 +11,7 @@ import { silentLogger } from '../lib/log';
 import type { InventoryQuery } from '../lib/domain/inventory-query';
 import type { LocalStack } from '../dev/local-stack';
 import { startHost } from './actions';
+import { REPORT_NAMES } from '../lib/app/reports/reports';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const FEW_PAGES = 3_000;
@@ -56,10 +57,21 @@ export async function runInventoryScenarios(o: { stack: LocalStack; settings: En
     }
     for (const r of results) console.log(`  ${r.what}: ${Math.round(r.ms)} ms, ${fmt(r.n)} devices, ${fmt(r.read)} device entities read (${((100 * r.read) / o.devices).toFixed(1)}% of the table)`);
     console.log('');
+    console.log('');
+    console.log('Reports (computed by the sync, read in process):');
+    const reports: { name: string; ms: number; read: number; rows: number }[] = [];
+    for (const name of REPORT_NAMES) {
+      const before = runtime.storage.read.deviceEntities;
+      const started = performance.now();
+      const r = await runtime.reports.get(name);
+      reports.push({ name, ms: performance.now() - started, read: runtime.storage.read.deviceEntities - before, rows: r.rows.length });
+    }
+    for (const r of reports) console.log(`  GET /api/reports/${r.name}: ${Math.round(r.ms)} ms, ${fmt(r.rows)} rows, ${fmt(r.read)} device entities read`);
     const csv = await csvExport(o);
     console.log(`  GET /api/devices?format=csv (every device, through the host in its own process): HTTP ${csv.status}, ${fmt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB in ${(csv.ms / 1000).toFixed(1)} s, first byte after ${Math.round(csv.firstByteMs)} ms; host peak RSS ${csv.rssMb} MB`);
     console.log('');
     for (const r of results) console.log(`${r.read <= FEW_PAGES ? 'PASS' : 'FAIL'}  ${r.what} first page read ${fmt(r.read)} entities (target at most ${fmt(FEW_PAGES)}, a few table pages)`);
+    for (const r of reports) console.log(`${r.read === 0 ? 'PASS' : 'FAIL'}  report ${r.name} read ${fmt(r.read)} device entities (target: one state entity and its parts, no device entity)`);
     console.log(`${csv.status === 200 && csv.rssMb < 300 ? 'PASS' : 'FAIL'}  full CSV export streamed with host peak RSS ${csv.rssMb} MB (target under 300 MB)`);
   } finally {
     await runtime.close();

@@ -1,9 +1,7 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { ACCESS_LEVELS, RULE_CHARACTERISTICS } from '../lib/domain/access-precedence';
 import { Roles } from '../lib/http/caller';
-import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+import { registerRoute } from '../lib/functions/register-route';
 
 const level = z.enum(ACCESS_LEVELS as [string, ...string[]]).transform((v) => v as 'Allow' | 'Block' | 'Quarantine');
 const characteristic = z.enum(RULE_CHARACTERISTICS as [string, ...string[]]).transform((v) => v as 'DeviceType' | 'DeviceModel' | 'DeviceOS' | 'UserAgent');
@@ -47,11 +45,7 @@ const IMPACT = [GET_RULES, 'Get-CASMailbox'];
 const org = (...cmdlets: string[]) => ({ feature: 'organizationSettings', cmdlets });
 const rules = (...cmdlets: string[]) => ({ feature: 'accessRules', cmdlets });
 
-/** Declares the route (for the OpenAPI document) and registers its trigger. */
-const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
-  const s = defineRoute(spec);
-  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
-};
+const route = registerRoute;
 const etagged = (status: number, body: { etag: string | null }) => ({ status, body, headers: body.etag ? { etag: body.etag } : undefined });
 
 route({

@@ -1,11 +1,9 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { deviceView as view } from '../lib/app/inventory/query';
-import { csvAnswer, wantsCsv } from './devices-http';
+import { csvAnswer, wantsCsv } from '../lib/http/csv';
 import { Roles } from '../lib/http/caller';
 import { continuation, functionKey, isoTime, top } from '../lib/http/query-params';
-import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+import { registerRoute } from '../lib/functions/register-route';
 
 const name = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a collection name: lowercase letters, digits and -, at most 63') }).strict();
 const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
@@ -23,10 +21,7 @@ const filter = z
   .strict();
 const collection = z.object({ name: z.string(), description: z.string(), filter: z.object({}).passthrough(), builtIn: z.boolean() }).passthrough();
 
-const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
-  const s = defineRoute(spec);
-  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
-};
+const route = registerRoute;
 
 route({
   name: 'listCollections', method: 'GET', route: 'collections', role: Roles.Read,
@@ -70,7 +65,7 @@ route({
   summary: "The collection's devices, a page at a time (or all as CSV), as GET /api/devices with its filter",
   answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({}).passthrough()), nextLink: z.string().optional() }) } },
   handle: async ({ runtime, params, query, headers }) => {
-    if (wantsCsv(query.format, headers.accept)) return csvAnswer(runtime, (await runtime.collections.get(params.name)).filter, params.name);
+    if (wantsCsv(query.format, headers.accept)) return csvAnswer(runtime.inventory.columns, runtime.inventory.views((await runtime.collections.get(params.name)).filter), params.name);
     const page = await runtime.collections.devices(params.name, { top: query.$top, continuation: query.continuation });
     const next = page.continuation ? `/api/collections/${params.name}/devices?$top=${query.$top}&continuation=${page.continuation}` : undefined;
     return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };

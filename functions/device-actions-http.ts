@@ -1,11 +1,9 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
 import type { StoredAction } from '../lib/app/actions/ports';
 import { AppError, ForbiddenError, NotFoundError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
-import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+import { registerRoute } from '../lib/functions/register-route';
 
 const guid = z.object({ guid: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the device partnership\'s Exchange Guid') }).strict();
 const actionId = z.object({ id: z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/, 'must be an action id as the connector gave it') }).strict();
@@ -41,11 +39,7 @@ const confirmed = (a: StoredAction) => {
   return a.state === 'done' || a.state === 'failed' ? { status: 200, body: view(a) } : accepted(a);
 };
 
-/** Declares the route (for the OpenAPI document) and registers its trigger. */
-const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
-  const s = defineRoute(spec);
-  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
-};
+const route = registerRoute;
 
 route({
   name: 'getDevice', method: 'GET', route: 'devices/{guid}', role: Roles.Read, params: guid,

@@ -6,7 +6,7 @@ import type { InventoryQuery } from '../lib/domain/inventory-query';
 import { Roles } from '../lib/http/caller';
 import { booleanText, continuation, functionKey, isoTime, top } from '../lib/http/query-params';
 import { defineRoute, routeHandler } from '../lib/http/route';
-import { csvOfRecords } from '../lib/http/csv';
+import { csvAnswer, wantsCsv } from '../lib/http/csv';
 
 const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
 const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
@@ -38,17 +38,6 @@ const query = z
   .strict();
 
 
-/** `?format=csv` or an Accept that prefers text/csv over JSON. */
-export const wantsCsv = (format: string | undefined, accept: string | undefined) => format === 'csv' || (format === undefined && !!accept && /\btext\/csv\b/i.test(accept) && !/application\/json/i.test(accept));
-
-/** Every matching device, streamed as CSV with the JSON answer's fields as columns. */
-export function csvAnswer(runtime: Runtime, filters: InventoryQuery, file: string) {
-  const rows = (async function* () {
-    for await (const d of runtime.inventory.all(filters)) yield view(d) as Record<string, unknown>;
-  })();
-  return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}.csv"` }, stream: csvOfRecords(runtime.inventory.columns, rows) };
-}
-
 export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>, { accept?: string }>({
   name: 'listDevices', method: 'GET', route: 'devices', role: Roles.Read, query,
   summary: 'The inventory: every device matching the filters, a page at a time (nextLink while more remain), or all of them as CSV',
@@ -57,7 +46,7 @@ export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output
   headers: z.object({ accept: z.string().optional() }),
   handle: async ({ runtime, query: q, headers }) => {
     const { $top, continuation: token, code: _code, format, ...filters } = q;
-    if (wantsCsv(format, headers.accept)) return csvAnswer(runtime, filters, 'devices');
+    if (wantsCsv(format, headers.accept)) return csvAnswer(runtime.inventory.columns, runtime.inventory.views(filters), 'devices');
     const page = await runtime.inventory.query(filters satisfies InventoryQuery, { top: $top, continuation: token });
     const next = page.continuation
       ? '/api/devices?' + new URLSearchParams(Object.entries({ ...filters, $top: String($top), continuation: page.continuation }).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString()

@@ -1,10 +1,8 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { collectDesiredGroups, type DesiredGroups } from '../lib/domain/policy';
 import { NotFoundError, ValidationError, type FieldIssue } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
-import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+import { registerRoute } from '../lib/functions/register-route';
 
 const name = z.object({ name: z.string().min(1).max(64).regex(/^[^\x00-\x1f\\/#?*]*[^\s\x00-\x1f\\/#?*][^\x00-\x1f\\/#?*]*$/, 'must be a mailbox policy name: 1-64 characters, not only spaces, none of \\ / # ? *') }).strict();
 const upn = z.object({ upn: z.string().min(3).max(256).regex(/^[^\s@/\\]+@[^\s@/\\]+$/, 'must be the mailbox\'s UPN or SMTP address') }).strict();
@@ -25,10 +23,7 @@ function parseChange(body: z.infer<typeof policyBody>, o: { groupsRequired: bool
   return { groups, allowExternalDeviceManagement: body.allowExternalDeviceManagement as boolean | undefined, isDefault: body.isDefault as boolean | undefined };
 }
 
-const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
-  const s = defineRoute(spec);
-  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
-};
+const route = registerRoute;
 const withEtag = (v: { etag?: string }) => (v.etag ? { etag: v.etag } : undefined);
 
 route({

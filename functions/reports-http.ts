@@ -1,8 +1,6 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { Roles } from '../lib/http/caller';
-import { defineRoute, routeHandler, type RouteSpec } from '../lib/http/route';
+import { registerRoute } from '../lib/functions/register-route';
 
 const row = z.object({ value: z.string().nullable(), count: z.number().int() });
 const countReport = z.object({ report: z.string(), generatedAt: z.string(), runId: z.string(), total: z.number().int(), rows: z.array(row), other: z.number().int().optional(), exactOs: z.array(row).optional() });
@@ -10,11 +8,7 @@ const listing = z.object({ reports: z.array(z.object({ name: z.string(), descrip
 // Names are checked by the use case, so an unknown one is answered 404 naming the known ones.
 const name = z.object({ name: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a report name (GET /api/reports lists them)') }).strict();
 
-/** Declares the route (for the OpenAPI document) and registers its trigger. */
-const route = <P, Q, H, B>(spec: RouteSpec<Runtime, P, Q, H, B>) => {
-  const s = defineRoute(spec);
-  app.http(s.name, { methods: [s.method], route: s.route, authLevel: 'function', handler: routeHandler(s, getRuntime) });
-};
+const route = registerRoute;
 
 route({
   name: 'listReports', method: 'GET', route: 'reports', role: Roles.Read,

@@ -114,3 +114,12 @@ export async function* csvOfRecords(names: readonly string[], records: AsyncIter
   }
   yield* csvStream(names.map((name) => ({ name, value: (row: Record<string, unknown>) => row[name] })), flat(), o);
 }
+
+/** `?format=csv`, or an Accept that asks for text/csv and not JSON. */
+export const wantsCsv = (format: string | undefined, accept: string | undefined): boolean =>
+  format === 'csv' || (format === undefined && !!accept && /\btext\/csv\b/i.test(accept) && !/application\/json/i.test(accept));
+
+/** A streamed CSV answer of `records` under `columns`, offered as `<file>.csv`. */
+export function csvAnswer(columns: readonly string[], records: AsyncIterable<Record<string, unknown>>, file: string) {
+  return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}.csv"` }, stream: csvOfRecords(columns, records) };
+}

@@ -210,7 +210,6 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
           wake?.();
         }
       };
-      running = buckets;
       const all = Promise.all(Array.from({ length: lanes }, lane));
       try {
         for (;;) {

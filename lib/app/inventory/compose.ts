@@ -9,20 +9,26 @@ export interface InventoryFeature {
   query(q: InventoryQuery, o: { top: number; continuation?: string }): Promise<InventoryPage>;
   /** Every matching device, page after page (never all in memory): the CSV export. */
   all(q: InventoryQuery): AsyncIterable<DeviceRecord>;
+  /** Every matching device as the API answers it (the CSV rows). */
+  views(q: InventoryQuery): AsyncIterable<Record<string, unknown>>;
   /** The answered fields in their JSON order: the CSV's columns. */
   columns: readonly string[];
 }
 
 export function composeInventory(a: { tenantId: string; devices: InventoryReader; clock: Clock; staleAfterDays: number }): InventoryFeature {
+  async function* all(q: InventoryQuery): AsyncIterable<DeviceRecord> {
+    let continuation: string | undefined;
+    do {
+      const page = await queryInventory(a, q, { top: 1000, continuation });
+      yield* page.devices;
+      continuation = page.continuation;
+    } while (continuation);
+  }
   return {
     query: (q, o) => queryInventory(a, q, o),
-    async *all(q) {
-      let continuation: string | undefined;
-      do {
-        const page = await queryInventory(a, q, { top: 1000, continuation });
-        yield* page.devices;
-        continuation = page.continuation;
-      } while (continuation);
+    all,
+    async *views(q) {
+      for await (const d of all(q)) yield deviceView(d) as Record<string, unknown>;
     },
     columns: Object.keys(deviceView(recordFromEntity({}))),
   };

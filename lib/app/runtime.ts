@@ -20,7 +20,7 @@ import { composeHealth, type HealthFeature } from './health/compose';
 import type { HealthProbes } from './health/health';
 import { runInstallCheck as checkInstallation, type InstallCheckDeps } from './install-check';
 import { composeStatus, type StatusFeature } from './status/compose';
-import { composeReports, type ReportsFeature } from './reports/compose';
+import { composeReports, type ComposedReports } from './reports/compose';
 import { composeSync, type SyncFeature } from './sync/compose';
 import { createExchangeInventorySource } from '../exo/inventory/source';
 import { createPermissionProbe } from '../exo/permission-probe';
@@ -65,8 +65,8 @@ export interface Runtime {
   /** Device access rules and organization settings (desired state, preview, reconcile). */
   access: AccessFeature;
   status: StatusFeature;
-  /** The count reports the last sync computed. */
-  reports: ReportsFeature;
+  /** The reports: those the last sync computed, and the wipes and sync-health read when asked. */
+  reports: ComposedReports;
   installCheck: InstallCheckFeature;
   health: HealthFeature;
   /** Ports of one sync run: `sync.deps` (tests drive the use cases with them). */
@@ -182,7 +182,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),
-    reports: composeReports({ tenantId: config.tenantId, storage }),
+    reports: composeReports({ tenantId: config.tenantId, storage, clock: o.clock }),
     installCheck: {
       run: (io = {}) => runInstallCheck({ tenantId: config.tenantId, appId: config.clientId, exo, status: storage.state, scope: config.scope, log: io.log ?? log, now }),
     },

@@ -82,7 +82,11 @@ export function openApiDocument(
     const path = `/api/${r.route.replace(/\{([^}:?*]+)[^}]*\}/g, '{$1}')}`;
     const responses: Record<string, unknown> = {};
     for (const [status, a] of Object.entries(r.answers)) {
-      responses[status] = { description: a.description, ...(a.schema ? { content: { 'application/json': { schema: schemaOf(a.schema, 'output') } } } : {}) };
+      const content = {
+        ...(a.schema ? { 'application/json': { schema: schemaOf(a.schema, 'output') } } : {}),
+        ...(a.csv ? { 'text/csv': { schema: { type: 'string', description: a.csv } } } : {}),
+      };
+      responses[status] = { description: a.description, ...(Object.keys(content).length ? { content } : {}) };
     }
     for (const [status, description] of Object.entries(ERROR_STATUSES)) {
       if ((status === '413' || status === '415') && !r.body) continue;

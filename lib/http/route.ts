@@ -50,6 +50,8 @@ export interface RouteInput<R, P, Q, H, B> {
 export interface AnswerSpec {
   description: string;
   schema?: z.ZodType;
+  /** Also answered as text/csv (RFC 4180, a header row): what the CSV holds. */
+  csv?: string;
 }
 
 export interface RouteSpec<R, P = Record<string, never>, Q = Record<string, never>, H = Record<string, never>, B = undefined> {

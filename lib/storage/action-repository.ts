@@ -155,3 +155,67 @@ export function createActionRepository(client: TableClient): ActionStore {
     },
   };
 }
+
+/** The wipe actions the wipes report lists, and what reading them cost. */
+export interface WipeListing {
+  /** Newest first (action ids are time-ordered). */
+  wipes: StoredAction[];
+  /** Wipes beyond `limit`, not read. */
+  more: number;
+  /** Entities returned by the table: index and open rows, then one action each. */
+  entitiesRead: number;
+}
+
+export interface WipeReader {
+  /** The wipes still open (any age) and those requested at or after `since`. */
+  openAndRecent(tenantId: string, since: string, limit: number): Promise<WipeListing>;
+}
+
+/**
+ * Reads by key only: the `@open` partition (every action not final, of any kind: the
+ * follow-up's work list, a few rows), the `@index` partition from the RowKey of `since`
+ * on with `kind eq 'wipe'` (one row per action requested since, filtered within that key
+ * range), then each wipe's own entity by PartitionKey and RowKey, newest first, at most
+ * `limit` of them. Open non-wipe actions cost their point read (the open rows do not name
+ * their kind) and are dropped.
+ */
+export function createWipeReader(client: TableClient): WipeReader {
+  return {
+    async openAndRecent(t, since, limit) {
+      const ids = new Map<string, string>();
+      let entitiesRead = 0;
+      await guard('list open actions and recent wipes', async () => {
+        for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${openPk(t)}` } })) {
+          entitiesRead++;
+          ids.set(String(e.rowKey), String(e.deviceGuid));
+        }
+        const from = actionIdAt(since);
+        for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${indexPk(t)} and RowKey ge ${from} and kind eq 'wipe'` } })) {
+          entitiesRead++;
+          ids.set(String(e.rowKey), String(e.deviceGuid));
+        }
+      });
+      const newest = [...ids].sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+      const wipes: StoredAction[] = [];
+      let looked = 0;
+      // A batch at a time, so `limit` wipes are read, not all of them.
+      while (looked < newest.length && wipes.length < limit) {
+        const batch = newest.slice(looked, looked + Math.min(32, limit - wipes.length));
+        looked += batch.length;
+        const found = await Promise.all(
+          batch.map(async ([id, guid]) => {
+            const e = await getEntityOrNull(client, devicePk(t, guid), idKey('actionId', id), 'read action');
+            if (!e) return null;
+            entitiesRead++;
+            const a = fromEntity(e);
+            return a.kind === 'wipe' ? a : null;
+          }),
+        );
+        for (const a of found) if (a) wipes.push(a);
+      }
+      // Beyond the limit: counted from the keys, not read (an open action of another kind among them counts too).
+      const more = newest.length - looked;
+      return { wipes, more, entitiesRead };
+    },
+  };
+}

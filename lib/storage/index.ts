@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import { createActionRepository } from './action-repository';
+import { createActionRepository, createWipeReader, type WipeReader } from './action-repository';
 import { createBulkRepository } from './bulk-repository';
 import { createPolicyRepository } from './policy-repository';
 import { createCollectionRepository } from './collection-repository';
@@ -69,6 +69,8 @@ export interface Storage {
   audit: AuditRepository;
   /** Device actions, each device's wipe slot, the open actions (actions table). */
   actions: ActionStore;
+  /** The open and recent wipe actions, read by key (the wipes report). */
+  wipes: WipeReader;
   /** Bulk action jobs: the plan in chunks, each claimed before its calls (actions table). */
   bulks: BulkStore;
   /** Desired mailbox policies (policies table). */
@@ -137,6 +139,7 @@ export function createStorage(o: StorageOptions): Storage {
     reports: createReportRepository(tables.state),
     audit: createAuditRepository(tables.audit),
     actions: createActionRepository(tables.actions),
+    wipes: createWipeReader(tables.actions),
     bulks: createBulkRepository(tables.actions),
     policies: createPolicyRepository(tables.policies),
     collections: createCollectionRepository(tables.state),

@@ -46,7 +46,7 @@ export interface SnapshotSummary {
   removed: boolean;
   stale: boolean;
   statisticsUnavailable?: boolean;
-  facets?: string; // the count reports' key (lib/domain/device-counts.ts); absent in older snapshots' rows
+  facets?: string; // the sync reports' key (lib/domain/device-counts.ts reportKeyOf); absent in older snapshots' rows
 }
 
 export interface SnapshotLoad {
@@ -93,7 +93,9 @@ const BYTES_PER_PROP = 64_000;
 const PART_ATTEMPTS = 3;
 const PROPS_PER_PART = 10;
 const BYTES_PER_PART = BYTES_PER_PROP * PROPS_PER_PART;
-const FORMAT = 2; // 2: rows end with the facet key
+// 2: rows end with the facet key; 3: the key also holds the policy pair and a stale device's owner.
+// A head of another format is not used: the sync reads the table once and saves the current one.
+const FORMAT = 3;
 const ROWS_PER_SEGMENT = 2000;
 const [REMOVED, STALE, STATISTICS_UNAVAILABLE] = [1, 2, 4];
 
@@ -182,6 +184,7 @@ export function createInventorySnapshotRepository(client: TableClient, o: { conc
       if (!head) return { token: null, summaries: null, reason: 'no snapshot', parts: 0 };
       const token = head.etag;
       if (head.state !== 'valid') return { token, summaries: null, reason: 'snapshot invalidated by a device write since it was taken', parts: 0 };
+      if (Number(head.format) !== FORMAT) return { token, summaries: null, reason: `snapshot of format ${String(head.format)}, this version writes ${FORMAT}`, parts: 0 };
       const generation = String(head.generation);
       const parts = Number(head.parts);
       const chunks: Buffer[] = new Array(parts);

@@ -11,6 +11,7 @@ import { describeError } from '../../errors';
 import type { DeviceRecord } from '../../domain/device';
 import type { Storage, BreakLeaseResult } from '../../storage';
 import { breakSyncLease } from './break-lease';
+import { SUMMARY_FIELDS, summariesFromTable } from './counts-report';
 import type { FullSyncCheckpoint, InventorySource, SyncDeps, SyncProgress } from './ports';
 import { progressLogger } from './run-sync';
 import { continueFullSync, runDeltaSync, runFullSync, type SyncResult } from './sync';
@@ -62,7 +63,8 @@ export function composeSync(a: SyncAdapters): SyncFeature {
     source: a.newSource(),
     store: {
       // The sync's own writes go unguarded: it manages the inventory snapshot itself (stored-index.ts).
-      summaries: (tenantId) => storage.syncDevices.listHashes(tenantId),
+      // Removed ones too: a sync must know them (a partnership listed again is revived, keeping its name).
+      summaries: (tenantId) => summariesFromTable(storage.syncDevices.listSelected(tenantId, SUMMARY_FIELDS, { includeRemoved: true })),
       write: (records) => {
         a.watcher?.written(records);
         return storage.syncDevices.upsertMany(records);

@@ -6,6 +6,7 @@ import type { DeviceRecord } from '../../domain/device';
 import type { ListingFacts, StatisticsFacts, UserFacts } from '../../domain/inventory';
 import type { Clock } from '../../clock';
 import type { DeviceCounts } from '../../domain/device-counts';
+import type { StaleByUser } from '../../domain/stale-by-user';
 import type { LeaseStore } from '../lease/ports';
 
 export interface MailboxInfo extends UserFacts {
@@ -66,7 +67,7 @@ export interface StoredDeviceSummary {
   /** Stored without statistics (they failed): a delta sync fetches them again even when the listing is unchanged. */
   statisticsUnavailable: boolean;
   /**
-   * What the count reports group the device by (lib/domain/device-counts.ts facetKeyOf),
+   * What the sync's reports group the device by (lib/domain/device-counts.ts reportKeyOf),
    * one shared string per distinct combination; absent in summaries saved before it was kept.
    */
   facets?: string;
@@ -157,7 +158,8 @@ export interface SyncDeps {
   reports?: CountsReportStore;
 }
 
-/** The counts of the stored inventory, as a run leaves it. */
+/** The reports of the stored inventory, as a run leaves it. */
 export interface CountsReportStore {
   saveCounts(tenantId: string, report: DeviceCounts & { runId: string; generatedAt: string }): Promise<void>;
+  saveStaleByUser(tenantId: string, report: StaleByUser & { staleAfterDays: number; runId: string; generatedAt: string }): Promise<void>;
 }

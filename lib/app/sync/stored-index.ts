@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { describeError } from '../../errors';
 import type { DeviceRecord } from '../../domain/device';
-import { DeviceCounter, facetKeyOf, type DeviceCounts } from '../../domain/device-counts';
+import { DeviceCounter, reportKeyOf, staleOwnerOf, type DeviceCounts } from '../../domain/device-counts';
+import { StaleByUserCounter, type StaleByUser } from '../../domain/stale-by-user';
 import type { StoredDeviceSummary, SyncDeps } from './ports';
 
 type Summary = StoredDeviceSummary & { seen?: boolean };
@@ -47,6 +48,8 @@ export class StoredIndex {
   private readonly facetKeys = new Map<string, string>();
   /** The partnerships this run stored first, counted as they are written (they get no summary). */
   private readonly freshCounts = new DeviceCounter();
+  /** The stale ones among them, as [report key, readable name] (both strings held anyway). */
+  private readonly freshStale: [string, string][] = [];
 
   private facetsOf(key: string | undefined): string | undefined {
     if (key === undefined) return undefined;
@@ -155,7 +158,7 @@ export class StoredIndex {
   /** Records what a written record changed. */
   written(r: DeviceRecord): void {
     const s = this.byGuid.get(r.deviceGuid);
-    const facets = this.facetsOf(facetKeyOf(r));
+    const facets = this.facetsOf(reportKeyOf(r));
     if (s) {
       // Everything the snapshot keeps follows the record, so the snapshot equals the table.
       Object.assign(s, { mailbox: r.mailbox, name: r.name, firstSeen: r.firstSeen, contentHash: r.contentHash, listingHash: r.listingHash, removed: false, stale: r.stale, ...statisticsUnavailableOf(r), facets });
@@ -163,6 +166,7 @@ export class StoredIndex {
       this.storedThisRun.add(r.deviceGuid);
       this.addName(r.mailbox, r.name);
       this.freshCounts.add(facets);
+      if (r.stale && facets !== undefined) this.freshStale.push([facets, r.name]);
       this.fresh?.add({ deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r), facets });
     }
   }
@@ -178,6 +182,26 @@ export class StoredIndex {
     counter.addAll(this.freshCounts);
     for (const s of this.byGuid.values()) if (!s.removed) counter.add(s.facets);
     return counter.counts();
+  }
+
+  /**
+   * The stale devices of the stored inventory as this run leaves it, by owner; null when
+   * another writer moved the snapshot head during the run (as deviceCounts). Stale is the
+   * flag each record got when the sync last built it (a full sync builds every one).
+   */
+  staleByUser(): StaleByUser | null {
+    if (this.tainted) return null;
+    const counter = new StaleByUserCounter();
+    const owners = new Map<string, string | null>();
+    const ownerOf = (key: string | undefined) => {
+      if (key === undefined) return null;
+      let owner = owners.get(key);
+      if (owner === undefined) owners.set(key, (owner = staleOwnerOf(key)));
+      return owner;
+    };
+    for (const [key, name] of this.freshStale) counter.add(ownerOf(key), name);
+    for (const s of this.byGuid.values()) if (!s.removed && s.stale) counter.add(ownerOf(s.facets), s.name);
+    return counter.result();
   }
 
   markRemoved(guids: string[]): void {

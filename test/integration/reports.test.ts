@@ -246,6 +246,21 @@ describe('reports computed by the sync', () => {
     await expectReportsMatchExchange(delta.run.runId);
   });
 
+  test('When the inventory snapshot was saved by the previous version, then the next sync reads the device table once instead, and its reports are right', async () => {
+    const { run: saved } = await fx.runtime.sync.run({ kind: 'delta' });
+    expect(saved.outcome).toBe('succeeded');
+    // A format 2 head: rows whose keys hold no policy pair and no owner.
+    await fx.runtime.storage.tables.state.updateEntity({ partitionKey: fx.stack.tenantId.toLowerCase(), rowKey: 'snapshot', format: 2 }, 'Merge');
+    const before = fx.runtime.storage.read.deviceEntities;
+    const { run } = await fx.runtime.sync.run({ kind: 'delta' });
+    const stored = run.inventory!.active + run.inventory!.removed;
+    expect(fx.runtime.storage.read.deviceEntities - before).toBe(stored);
+    await expectReportsMatchExchange(run.runId);
+    const again = fx.runtime.storage.read.deviceEntities;
+    await fx.runtime.sync.run({ kind: 'delta' });
+    expect(fx.runtime.storage.read.deviceEntities).toBe(again);
+  });
+
   test('When the OpenAPI document is read, then both report routes are in it with their format parameter, the ten names and JSON and CSV answers', async () => {
     const token = await fx.stack.callerToken({ roles: ['Devices.Read'] });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -34,7 +34,7 @@ export const REPORTS: readonly ReportDefinition[] = [
   { name: 'policy-compliance', source: 'sync', description: 'Devices by mailbox policy (DevicePolicyApplied) and its DevicePolicyApplicationStatus, each saying whether the connector manages the policy and whether Exchange held it as desired at the last check' },
   { name: 'wipes', source: 'live', description: `Wipe actions pending (any age) or requested in the last ${WIPES_WINDOW_DAYS} days: requester, time, state, device and user` },
   { name: 'stale-by-user', source: 'sync', description: 'Users with stale devices (no successful sync for STALE_AFTER_DAYS; unknown sync times never are): how many and their readable names' },
-  { name: 'sync-health', source: 'live', description: `The last ${SYNC_HEALTH_RUNS} sync runs (kind, start, duration, outcome, Exchange calls, throttling, retries, errors) and the mailboxes whose statistics the last run could not get` },
+  { name: 'sync-health', source: 'live', description: `The last ${SYNC_HEALTH_RUNS} sync runs (kind, start, duration, outcome, Exchange calls, throttling, retries, errors) and the mailboxes whose statistics the last successful run could not get` },
 ];
 
 export interface ReportsFeature {

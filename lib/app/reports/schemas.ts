@@ -114,7 +114,7 @@ export const syncHealthSchema = z.object({
   mailboxesWithoutStatistics: z
     .object({ runId: z.string(), count, first: z.array(z.object({ mailbox: z.string(), reason: z.string() })).describe('The first ten') })
     .nullable()
-    .describe('Of the newest run that ended (null before any)'),
+    .describe('Of the newest successful run among the rows (null when none)'),
 });
 
 export const reportSchema = z.union([countReportSchema, policyComplianceSchema, wipesSchema, staleByUserSchema, syncHealthSchema]);

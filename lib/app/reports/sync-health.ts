@@ -1,7 +1,8 @@
 /**
  * sync-health: the last SYNC_HEALTH_RUNS sync runs as their records say (kind, start,
  * duration, outcome, Exchange calls, throttled and retried calls, failures) and the
- * mailboxes whose statistics the newest ended run could not get. Read when asked: the
+ * mailboxes whose statistics the newest successful run could not get (a failed run may
+ * have stopped before asking for them). Read when asked: the
  * syncruns table's newest entities (its RowKeys are inverted start times) and the sync
  * lease, which tells a run left `running` by a killed instance (shown `abandoned`, as by
  * GET /api/status).
@@ -10,8 +11,6 @@ import { withAbandoned, type LeaseHolder, type SyncRun } from '../../domain/sync
 import type { RunRow, SyncHealthReport } from './schemas';
 
 export const SYNC_HEALTH_RUNS = 10;
-
-const ENDED = new Set(['succeeded', 'failed', 'partial']);
 
 function row(r: SyncRun): RunRow {
   const ended = r.endedAt ? Date.parse(r.endedAt) : NaN;
@@ -42,7 +41,7 @@ function row(r: SyncRun): RunRow {
 
 export function syncHealthReport(now: Date, stored: readonly SyncRun[], lease: LeaseHolder | null): SyncHealthReport {
   const runs = stored.map((r) => withAbandoned(r, lease, now));
-  const last = runs.find((r) => ENDED.has(r.outcome));
+  const last = runs.find((r) => r.outcome === 'succeeded');
   return {
     report: 'sync-health',
     generatedAt: now.toISOString(),

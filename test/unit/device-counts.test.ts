@@ -1,4 +1,4 @@
-import { DeviceCounter, facetKeyOf, MAX_ROWS, osFamilyOf, type Facets } from '../../lib/domain/device-counts';
+import { DeviceCounter, facetKeyOf, MAX_ROWS, osFamilyOf, reportKeyOf, staleOwnerOf, type Facets, type ReportFacts } from '../../lib/domain/device-counts';
 
 const device = (o: Partial<Facets> = {}): Facets => ({ deviceOs: 'iOS 17.5.1 21F90', deviceType: 'iPhone', deviceModel: 'iPhone15,2', clientType: 'EAS', accessState: 'Allowed', activeSyncVersion: '16.1', ...o });
 
@@ -47,5 +47,41 @@ describe('device counts', () => {
     expect(r.dimensions.model).toHaveLength(MAX_ROWS);
     expect(r.other.model).toBe(5);
     expect(r.other.type).toBe(0);
+  });
+});
+
+describe("the sync's report key", () => {
+  const record = (o: Partial<ReportFacts> = {}): ReportFacts => ({ ...device(), devicePolicyApplied: 'Default', devicePolicyApplicationStatus: 'AppliedInFull', stale: false, userUpn: 'jdoe@contoso.com', userPrimarySmtp: 'john.doe@contoso.com', mailbox: 'a1b2c3', ...o });
+
+  test('When devices are counted by policy, then each policy and status pair is one row, by count descending, and keys saved before the pair was kept count under null', () => {
+    const c = new DeviceCounter();
+    c.add(reportKeyOf(record()));
+    c.add(reportKeyOf(record({ deviceModel: 'other model' })));
+    c.add(reportKeyOf(record({ devicePolicyApplicationStatus: 'PartiallyApplied' })));
+    c.add(reportKeyOf(record({ devicePolicyApplied: 'Sales, "EU"', devicePolicyApplicationStatus: null })));
+    c.add(facetKeyOf(device())); // six values only
+    const r = c.counts();
+    expect(r.policyCompliance!.rows).toEqual([
+      { policy: 'Default', status: 'AppliedInFull', count: 2 },
+      { policy: 'Default', status: 'PartiallyApplied', count: 1 },
+      { policy: 'Sales, "EU"', status: null, count: 1 },
+      { policy: null, status: null, count: 1 },
+    ]);
+    expect(r.policyCompliance!.other).toBe(0);
+    // The six dimensions are counted as before.
+    expect(r.dimensions.model).toEqual([{ value: 'iPhone15,2', count: 4 }, { value: 'other model', count: 1 }]);
+  });
+
+  test('When a device is stale, then its key names its owner (the UPN, else the SMTP address, else the mailbox); a device that is not stale shares the key of its combination', () => {
+    expect(staleOwnerOf(reportKeyOf(record({ stale: true })))).toBe('jdoe@contoso.com');
+    expect(staleOwnerOf(reportKeyOf(record({ stale: true, userUpn: null })))).toBe('john.doe@contoso.com');
+    expect(staleOwnerOf(reportKeyOf(record({ stale: true, userUpn: null, userPrimarySmtp: null })))).toBe('a1b2c3');
+    expect(reportKeyOf(record({ userUpn: 'someone.else@contoso.com' }))).toBe(reportKeyOf(record()));
+    expect(staleOwnerOf(reportKeyOf(record()))).toBeNull();
+    expect(staleOwnerOf(undefined)).toBeNull();
+    const c = new DeviceCounter();
+    c.add(reportKeyOf(record({ stale: true })));
+    c.add(reportKeyOf(record()));
+    expect(c.counts().dimensions.type).toEqual([{ value: 'iPhone', count: 2 }]);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * What the report suites share: GET a report over the local host as JSON or CSV, an
  * RFC 4180 reader written here (not the connector's writer), and the check that a
- * report's CSV is its JSON rows flattened, under a header, cell for cell.
+ * report's CSV is its JSON rows flattened, under a header, cell for cell, and that its
+ * JSON is what the report's schema (the OpenAPI document's) describes.
  */
+import { reportSchema } from '../../lib/app/reports/schemas';
 import type { StackFixture } from '../support/stack-fixture';
 
 export interface Answer {
@@ -71,6 +73,8 @@ export function cellOf(v: unknown): string {
 export async function expectCsvMatchesJson(get: ReturnType<typeof reportClient>, name: string): Promise<{ header: string[]; lines: string[][]; json: Answer }> {
   const json = await get(`reports/${name}`);
   expect(json.status).toBe(200);
+  // The schema the OpenAPI document shows describes every field of the answer (parsing drops none).
+  expect(reportSchema.parse(json.body)).toEqual(json.body);
   const byFormat = await get(`reports/${name}?format=csv`);
   const byAccept = await get(`reports/${name}`, { accept: 'text/csv' });
   for (const csv of [byFormat, byAccept]) {

@@ -20,8 +20,14 @@ export interface ComposedReports extends ReportsFeature {
 export function composeReports(a: { tenantId: string; storage: Pick<Storage, 'reports' | 'policies' | 'wipes' | 'runs' | 'state'>; clock?: Clock }): ComposedReports {
   const { storage } = a;
   let read = 0;
-  const one = <T>(v: T | null) => (v !== null && (read += 1), v);
-  const each = <T>(v: T[]) => ((read += v.length), v);
+  const one = <T>(v: T | null): T | null => {
+    if (v !== null) read++;
+    return v;
+  };
+  const each = <T>(v: T[]): T[] => {
+    read += v.length;
+    return v;
+  };
   const sources: ReportSources = {
     getCounts: async (t) => one(await storage.reports.getCounts(t)),
     getStaleByUser: async (t) => one(await storage.reports.getStaleByUser(t)),

@@ -48,8 +48,9 @@ export class StoredIndex {
   private readonly facetKeys = new Map<string, string>();
   /** The partnerships this run stored first, counted as they are written (they get no summary). */
   private readonly freshCounts = new DeviceCounter();
-  /** The stale ones among them, as [report key, readable name] (both strings held anyway). */
-  private readonly freshStale: [string, string][] = [];
+  /** The stale ones among them: report key and readable name, side by side (both strings are held anyway). */
+  private readonly freshStaleKeys: string[] = [];
+  private readonly freshStaleNames: string[] = [];
 
   private facetsOf(key: string | undefined): string | undefined {
     if (key === undefined) return undefined;
@@ -166,7 +167,10 @@ export class StoredIndex {
       this.storedThisRun.add(r.deviceGuid);
       this.addName(r.mailbox, r.name);
       this.freshCounts.add(facets);
-      if (r.stale && facets !== undefined) this.freshStale.push([facets, r.name]);
+      if (r.stale && facets !== undefined) {
+        this.freshStaleKeys.push(facets);
+        this.freshStaleNames.push(r.name);
+      }
       this.fresh?.add({ deviceGuid: r.deviceGuid, mailbox: r.mailbox, name: r.name, contentHash: r.contentHash, listingHash: r.listingHash, firstSeen: r.firstSeen, removed: false, stale: r.stale, ...statisticsUnavailableOf(r), facets });
     }
   }
@@ -199,7 +203,7 @@ export class StoredIndex {
       if (owner === undefined) owners.set(key, (owner = staleOwnerOf(key)));
       return owner;
     };
-    for (const [key, name] of this.freshStale) counter.add(ownerOf(key), name);
+    this.freshStaleKeys.forEach((key, i) => counter.add(ownerOf(key), this.freshStaleNames[i]));
     for (const s of this.byGuid.values()) if (!s.removed && s.stale) counter.add(ownerOf(s.facets), s.name);
     return counter.result();
   }

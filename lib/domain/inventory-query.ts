@@ -43,7 +43,7 @@ export interface InventoryQuery {
 }
 
 /** `16.1` -> [16, 1]; null when it is not a dotted version. */
-function versionOf(v: string | null | undefined): number[] | null {
+export function versionOf(v: string | null | undefined): number[] | null {
   if (!v || !/^\d+(\.\d+)*$/.test(v.trim())) return null;
   return v.trim().split('.').map(Number);
 }

@@ -33,11 +33,19 @@ export function addStats(into: WriteStats, s: WriteStats): WriteStats {
   return into;
 }
 
-export type EntityWrite =
+export type EntityWrite = (
   /** Create or overwrite (Replace) / create or merge into (Merge). */
   | { op: 'upsert'; mode: UpdateMode; entity: TableEntity }
   /** Change an existing entity; the whole transaction fails with 404 if one is missing. */
-  | { op: 'update'; mode: UpdateMode; entity: TableEntity };
+  | { op: 'update'; mode: UpdateMode; entity: TableEntity }
+) & {
+  /**
+   * Writes of one group (same partition) go in one transaction, all or none: a device
+   * record and its index entries. A group written again in the same call replaces the
+   * earlier one whole. Default: the entity's own RowKey.
+   */
+  group?: string;
+};
 
 export interface BatchOptions {
   /** Transactions in flight at once, spread over partitions (default 4). */
@@ -61,23 +69,49 @@ interface Chunk {
 
 /**
  * Groups writes by PartitionKey, keeps the last write of a repeated RowKey (a
- * transaction must not touch one entity twice), cuts chunks of <= 100, and interleaves
- * the partitions so that concurrent transactions hit different partitions.
+ * transaction must not touch one entity twice) and the last of a repeated group, cuts
+ * chunks of <= 100 without splitting a group, and interleaves the partitions so that
+ * concurrent transactions hit different partitions.
  */
 export function planTransactions(writes: readonly EntityWrite[], size = MAX_TRANSACTION_SIZE): Chunk[] {
-  const byPartition = new Map<string, Map<string, EntityWrite>>();
+  const byPartition = new Map<string, Map<string, EntityWrite[]>>();
+  const groupOfRow = new Map<string, string>();
   for (const w of writes) {
     const pk = w.entity.partitionKey;
-    let rows = byPartition.get(pk);
-    if (!rows) byPartition.set(pk, (rows = new Map()));
-    rows.delete(w.entity.rowKey);
-    rows.set(w.entity.rowKey, w);
+    let groups = byPartition.get(pk);
+    if (!groups) byPartition.set(pk, (groups = new Map()));
+    const g = w.group ?? w.entity.rowKey;
+    // A RowKey already planned in another group: the later write wins, so drop it there.
+    const rowId = `${pk}\u0000${w.entity.rowKey}`;
+    const earlier = groupOfRow.get(rowId);
+    if (earlier !== undefined && earlier !== g) {
+      const rest = (groups.get(earlier) ?? []).filter((x) => x.entity.rowKey !== w.entity.rowKey);
+      if (rest.length) groups.set(earlier, rest);
+      else groups.delete(earlier);
+    }
+    groupOfRow.set(rowId, g);
+    const current = groups.get(g);
+    if (current?.some((x) => x.entity.rowKey === w.entity.rowKey)) {
+      // The group written again (its entity seen twice): the later group replaces the earlier one whole.
+      for (const x of current) if (x.entity.rowKey !== w.entity.rowKey) groupOfRow.delete(`${pk}\u0000${x.entity.rowKey}`);
+      groups.delete(g);
+      groups.set(g, [w]);
+    } else if (current) current.push(w);
+    else groups.set(g, [w]);
   }
   const perPartition: Chunk[][] = [];
-  for (const [partitionKey, rows] of byPartition) {
-    const all = [...rows.values()];
+  for (const [partitionKey, groups] of byPartition) {
     const chunks: Chunk[] = [];
-    for (let i = 0; i < all.length; i += size) chunks.push({ partitionKey, writes: all.slice(i, i + size) });
+    let open: EntityWrite[] = [];
+    for (const g of groups.values()) {
+      if (g.length > size) throw new Error(`a write group of ${g.length} entities does not fit one transaction of ${size}`);
+      if (open.length + g.length > size) {
+        chunks.push({ partitionKey, writes: open });
+        open = [];
+      }
+      open.push(...g);
+    }
+    if (open.length) chunks.push({ partitionKey, writes: open });
     perPartition.push(chunks);
   }
   const plan: Chunk[] = [];

@@ -21,6 +21,7 @@ import { ValidationError } from '../errors';
 import { guard, statusOf } from './errors';
 import { bucketOf, checkBucketCount, DEFAULT_BUCKETS, deviceKey, tenantKey } from './keys';
 import { DEVICE_HASH_FIELDS, deviceProperties, hashFromEntity, pickFromEntity, recordFromEntity, type DeviceHash } from './device-entity';
+import { createDeviceIndexStore, DEVICE_ROWS, indexRowKey, indexWrites, type IndexRepairResult } from './device-index-store';
 
 export { recordFromEntity, type DeviceHash } from './device-entity';
 
@@ -48,6 +49,12 @@ export interface DeviceRepository {
    * after reading `maxEntities` (then `next` says where to go on, even with few matches).
    */
   queryPage(tenantId: string, q: DeviceQueryPage): Promise<{ records: DeviceRecord[]; next: DeviceCursor | null; entitiesRead: number }>;
+  /**
+   * The secondary indexes' repair (device-index-store.ts): deletes entries records no
+   * longer need; the first time for an index version also adds the missing ones and
+   * marks the index ready for listings.
+   */
+  repairIndex(tenantId: string): Promise<IndexRepairResult>;
 }
 
 
@@ -94,7 +101,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
   async function* tenantEntities(tenant: string, operation: string, removed: boolean | undefined, select?: string[]) {
     for (let b = 0; b < buckets; b++) {
       const pk = `${tenant}-${b.toString(16).padStart(2, '0')}`;
-      const filter = odata`PartitionKey eq ${pk}` + (removed === undefined ? '' : ` and removed eq ${removed ? 'true' : 'false'}`);
+      const filter = odata`PartitionKey eq ${pk}` + ` and ${DEVICE_ROWS}` + (removed === undefined ? '' : ` and removed eq ${removed ? 'true' : 'false'}`);
       const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 });
       for (;;) {
         const page = await guard(operation, () => pages.next());
@@ -104,6 +111,8 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       }
     }
   }
+
+  const index = createDeviceIndexStore(client, { buckets, readConcurrency, batch, log, onRead: o.onRead });
 
   const written = (s: WriteStats) => {
     o.onWrite?.(s);
@@ -196,7 +205,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       const lane = async () => {
         while (nextBucket < buckets && !failed) {
           const pk = `${tenant}-${(nextBucket++).toString(16).padStart(2, '0')}`;
-          const filter = odata`PartitionKey eq ${pk}` + (opts.includeRemoved ? '' : ' and removed eq false');
+          const filter = odata`PartitionKey eq ${pk}` + ` and ${DEVICE_ROWS}` + (opts.includeRemoved ? '' : ' and removed eq false');
           try {
             for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 })) {
               o.onRead?.(page.length);
@@ -232,22 +241,29 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
     async upsertMany(records) {
       // Replace, not Merge: nulls are not stored, so a Merge would keep the old value
       // of a property that became null (a cleared wipe time, a removed user).
-      const writes: EntityWrite[] = records.map((r) => ({ op: 'upsert', mode: 'Replace', entity: toEntity(r) }));
+      // Each record with its index entries, one group: in one transaction, all or none.
+      const writes: EntityWrite[] = records.flatMap((r) => {
+        const entity = toEntity(r);
+        return [{ op: 'upsert', mode: 'Replace', entity } as EntityWrite, ...indexWrites(entity.partitionKey, entity.rowKey, r)];
+      });
       return written(await writeBatches(client, writes, batch));
     },
 
     async markRemoved(tenantId, deviceGuids, at) {
       const tenant = tenantKey(tenantId);
       if (Number.isNaN(Date.parse(at))) throw ValidationError.of('at', `must be an ISO 8601 time, got "${at}"`);
-      const update = (rowKey: string): EntityWrite => ({
-        op: 'update',
-        mode: 'Merge',
-        entity: { partitionKey: partitionOf(tenant, rowKey), rowKey, removed: true, removedAt: at },
-      });
+      // The record's flag and its `removed` index entry, one group (one transaction).
+      const update = (rowKey: string): EntityWrite[] => {
+        const partitionKey = partitionOf(tenant, rowKey);
+        return [
+          { op: 'update', mode: 'Merge', group: rowKey, entity: { partitionKey, rowKey, removed: true, removedAt: at } },
+          { op: 'upsert', mode: 'Replace', group: rowKey, entity: { partitionKey, rowKey: indexRowKey('removed', rowKey) } },
+        ];
+      };
       const keys = [...new Set(deviceGuids.map(deviceKey))];
       try {
         // Merge with If-Match *: never creates a bare entity for an unknown guid.
-        return written(await writeBatches(client, keys.map(update), batch));
+        return written(await writeBatches(client, keys.flatMap(update), batch));
       } catch (e) {
         const storageCode = (e as { details?: { storageCode?: string } }).details?.storageCode;
         if (!/ResourceNotFound/.test(String(storageCode))) throw e;
@@ -258,7 +274,7 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
         await guard('mark devices removed', () =>
           forEachConcurrent(keys, readConcurrency, async (rowKey) => {
             try {
-              const one = await writeBatches(client, [update(rowKey)], { ...batch, concurrency: 1 });
+              const one = await writeBatches(client, update(rowKey), { ...batch, concurrency: 1 });
               addStats(stats, one);
             } catch (err) {
               if (!/ResourceNotFound/.test(String((err as { details?: { storageCode?: string } }).details?.storageCode))) throw err;
@@ -269,7 +285,13 @@ export function createDeviceRepository(client: TableClient, o: DeviceRepositoryO
       }
     },
 
-    queryPage: (tenantId, q) => queryDevicePage(client, tenantKey(tenantId), buckets, o.onRead, q),
+    async queryPage(tenantId, q) {
+      const tenant = tenantKey(tenantId);
+      const useIndex = q.index !== undefined && q.index !== null && (await index.ready(tenant));
+      return queryDevicePage(client, tenant, buckets, o.onRead, q, useIndex ? { index: q.index!, concurrency: readConcurrency } : null);
+    },
+
+    repairIndex: (tenantId) => index.repair(tenantKey(tenantId)),
 
     async count(tenantId, opts = {}) {
       let n = 0;

@@ -185,7 +185,10 @@ describe('device inventory in Table Storage', () => {
 
     const stats = await storage.devices.markRemoved(TENANT, gone, '2024-07-01T00:00:00.000Z');
 
-    expect(stats.entities).toBe(2);
+    // Each record and its `removed` index entry, in one transaction per partition.
+    expect(stats.entities).toBe(4);
+    const partition = `${TENANT}-${bucketOf(records[0]!.deviceGuid, 64)}`;
+    expect((await rawEntities(storage.tables.devices, partition)).map((e) => e.rowKey)).toContain(`~removed~${records[0]!.deviceGuid}`);
     expect(await storage.devices.get(TENANT, records[0]!.deviceGuid)).toStrictEqual({ ...records[0], removed: true, removedAt: '2024-07-01T00:00:00.000Z' });
     expect(await storage.devices.count(TENANT)).toBe(3);
     expect(await storage.devices.count(TENANT, { includeRemoved: true })).toBe(5);

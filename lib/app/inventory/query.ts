@@ -13,6 +13,7 @@ import type { Clock } from '../../clock';
 import { ValidationError } from '../../errors';
 import type { DeviceRecord } from '../../domain/device';
 import { matchesQuery, serverSideOf, type InventoryQuery } from '../../domain/inventory-query';
+import { indexForQuery } from '../../domain/device-index';
 
 /** Where a filtered listing goes on: the bucket and the last RowKey read in it. */
 export interface DeviceCursor {
@@ -29,6 +30,11 @@ export interface DeviceQueryPage {
   want: number;
   maxEntities: number;
   match(r: DeviceRecord): boolean;
+  /**
+   * A secondary index whose members include every match (lib/domain/device-index.ts):
+   * the store reads its members instead of scanning, once the index is built.
+   */
+  index?: string | null;
 }
 
 /** The device store's part in a listing (lib/storage/device-repository.ts). */
@@ -88,6 +94,7 @@ export async function queryInventory(deps: InventoryQueryDeps, q: InventoryQuery
     want: o.top,
     maxEntities: MAX_ENTITIES_PER_PAGE,
     match: (r) => matchesQuery(r, q, now, deps.staleAfterDays),
+    index: indexForQuery(q),
   });
   return { devices: page.records, entitiesRead: page.entitiesRead, ...(page.next ? { continuation: encodeCursor(deps.tenantId, q, page.next) } : {}) };
 }

@@ -71,6 +71,7 @@ export function composeSync(a: SyncAdapters): SyncFeature {
       },
       markRemoved: (tenantId, guids, at) => storage.syncDevices.markRemoved(tenantId, guids, at),
       snapshot: storage.snapshots,
+      repairIndex: async (tenantId) => ({ ...(await storage.syncDevices.repairIndex(tenantId)) }),
     },
     state: {
       acquireLease: (t, name, owner, ttl) => state.acquireLease(t, name, owner, ttl),

@@ -263,6 +263,7 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       await deps.state.clearCheckpoint(deps.tenantId, 'full');
       await index.saveSnapshot(deps, runId);
       await saveDeviceCounts(deps, index, runId, session.now());
+      await repairIndex(deps, runId);
       const run = await session.saveRun('succeeded');
       deps.log.info(`Full sync ${runId} succeeded`, { runId, ...run.counts, transactions: run.transactions, calls: run.callsByCmdlet });
       return { run };
@@ -277,4 +278,15 @@ export async function runFullSync(outerDeps: SyncDeps, o: SyncOptions = {}): Pro
       throw keeper.lossError ?? e;
     }
   });
+}
+
+/** The secondary indexes' repair after a complete listing; a failure is logged, never the run's. */
+async function repairIndex(deps: SyncDeps, runId: string): Promise<void> {
+  if (!deps.store.repairIndex) return;
+  try {
+    const r = await deps.store.repairIndex(deps.tenantId);
+    deps.log.info('Inventory indexes repaired', { runId, ...r });
+  } catch (e) {
+    deps.log.warn(`Inventory indexes not repaired: ${describeError(e)}; listings stay right and the next full sync repairs them`, { runId });
+  }
 }

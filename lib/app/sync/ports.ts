@@ -84,6 +84,12 @@ export interface InventoryStore {
   markRemoved(tenantId: string, deviceGuids: string[], at: string): Promise<WriteStats>;
   /** A compact copy of the summaries, loaded instead of the whole table when it is current (stored-index.ts). */
   snapshot?: InventorySnapshotStore;
+  /**
+   * Brings the inventory's secondary indexes up to date (lib/storage/device-index-store.ts):
+   * a successful full sync calls it last; its failure fails nothing (listings stay right,
+   * they only read more until the next repair).
+   */
+  repairIndex?(tenantId: string): Promise<Record<string, unknown>>;
 }
 
 /** See lib/storage/inventory-snapshot.ts for how a snapshot is kept from ever being stale. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { deviceView as view } from '../lib/app/inventory/query';
 import { csvAnswer, wantsCsv } from '../lib/http/csv';
 import { Roles } from '../lib/http/caller';
-import { continuation, functionKey, isoTime, top } from '../lib/http/query-params';
+import { continuation, functionKey, isoTime, orderBy, top } from '../lib/http/query-params';
+import { ValidationError } from '../lib/errors';
 import { registerRoute } from '../lib/functions/register-route';
 
 const name = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a collection name: lowercase letters, digits and -, at most 63') }).strict();
@@ -60,14 +61,16 @@ route({
 
 route({
   name: 'collectionDevices', method: 'GET', route: 'collections/{name}/devices', role: Roles.Read, params: name,
-  query: z.object({ format: z.enum(['json', 'csv']).optional().describe('csv: all of them as CSV, streamed; also with Accept: text/csv'), $top: top('Devices'), continuation, code: functionKey }).strict(),
+  query: z.object({ format: z.enum(['json', 'csv']).optional().describe('csv: all of them as CSV, streamed; also with Accept: text/csv'), $top: top('Devices'), $orderby: orderBy, continuation, code: functionKey }).strict(),
   headers: z.object({ accept: z.string().optional() }),
   summary: "The collection's devices, a page at a time (or all as CSV), as GET /api/devices with its filter",
   answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({}).passthrough()), nextLink: z.string().optional() }) } },
   handle: async ({ runtime, params, query, headers }) => {
+    if (wantsCsv(query.format, headers.accept) && query.$orderby) throw ValidationError.of('query.$orderby', 'is not available with CSV: the export streams every device in the table\'s key order');
     if (wantsCsv(query.format, headers.accept)) return csvAnswer(runtime.inventory.columns, runtime.inventory.views((await runtime.collections.get(params.name)).filter), params.name);
-    const page = await runtime.collections.devices(params.name, { top: query.$top, continuation: query.continuation });
-    const next = page.continuation ? `/api/collections/${params.name}/devices?$top=${query.$top}&continuation=${page.continuation}` : undefined;
+    const page = await runtime.collections.devices(params.name, { top: query.$top, continuation: query.continuation, orderBy: query.$orderby });
+    const sort = query.$orderby ? `$orderby=${encodeURIComponent(`${query.$orderby.field} ${query.$orderby.desc ? 'desc' : 'asc'}`)}&` : '';
+    const next = page.continuation ? `/api/collections/${params.name}/devices?${sort}$top=${query.$top}&continuation=${page.continuation}` : undefined;
     return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };
   },
 });

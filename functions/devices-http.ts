@@ -4,7 +4,8 @@ import { getRuntime, type Runtime } from '../lib/app/runtime';
 import { deviceView as view } from '../lib/app/inventory/query';
 import type { InventoryQuery } from '../lib/domain/inventory-query';
 import { Roles } from '../lib/http/caller';
-import { booleanText, continuation, functionKey, isoTime, top } from '../lib/http/query-params';
+import { booleanText, continuation, functionKey, isoTime, orderBy, top } from '../lib/http/query-params';
+import { ValidationError } from '../lib/errors';
 import { defineRoute, routeHandler } from '../lib/http/route';
 import { csvAnswer, wantsCsv } from '../lib/http/csv';
 
@@ -32,6 +33,7 @@ const query = z
     activeSyncVersionAtLeast: version.optional().describe('DeviceActiveSyncVersion at least this'),
     format: z.enum(['json', 'csv']).optional().describe('csv: every matching device as CSV (RFC 4180), streamed; also with Accept: text/csv'),
     $top: top('Devices'),
+    $orderby: orderBy,
     continuation,
     code: functionKey,
   })
@@ -41,15 +43,19 @@ const query = z
 export const devicesRoute = defineRoute<Runtime, Record<string, never>, z.output<typeof query>, { accept?: string }>({
   name: 'listDevices', method: 'GET', route: 'devices', role: Roles.Read, query,
   summary: 'The inventory: every device matching the filters, a page at a time (nextLink while more remain), or all of them as CSV',
-  description: 'Pages follow the table\'s key order, so a device present for the whole listing comes exactly once, even while a sync runs. A page reads at most 5,000 entities: a rare filter may answer a short or empty page with a nextLink.',
+  description: 'Pages follow the table\'s key order, so a device present for the whole listing comes exactly once, even while a sync runs. A page reads at most 5,000 entities: a rare filter may answer a short or empty page with a nextLink. Filters with a secondary index (accessState other than Allowed, wipeState pending or acknowledged, wipedWithinDays, statisticsUnavailable=true, activeSyncVersionBelow 16.1 or lower, removed=true) read only their members. With $orderby each page reads the whole selection (through its index when it has one) and pages by the last value given.',
   answers: { 200: { description: 'One page', schema: z.object({ devices: z.array(z.object({ deviceGuid: z.string(), deviceId: z.string(), name: z.string() }).passthrough()), nextLink: z.string().optional() }) } },
   headers: z.object({ accept: z.string().optional() }),
   handle: async ({ runtime, query: q, headers }) => {
-    const { $top, continuation: token, code: _code, format, ...filters } = q;
-    if (wantsCsv(format, headers.accept)) return csvAnswer(runtime.inventory.columns, runtime.inventory.views(filters), 'devices');
-    const page = await runtime.inventory.query(filters satisfies InventoryQuery, { top: $top, continuation: token });
+    const { $top, $orderby, continuation: token, code: _code, format, ...filters } = q;
+    if (wantsCsv(format, headers.accept)) {
+      if ($orderby) throw ValidationError.of('query.$orderby', 'is not available with CSV: the export streams every device in the table\'s key order');
+      return csvAnswer(runtime.inventory.columns, runtime.inventory.views(filters), 'devices');
+    }
+    const page = await runtime.inventory.query(filters satisfies InventoryQuery, { top: $top, continuation: token, orderBy: $orderby });
+    const sort = $orderby ? { $orderby: `${$orderby.field} ${$orderby.desc ? 'desc' : 'asc'}` } : {};
     const next = page.continuation
-      ? '/api/devices?' + new URLSearchParams(Object.entries({ ...filters, $top: String($top), continuation: page.continuation }).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString()
+      ? '/api/devices?' + new URLSearchParams(Object.entries({ ...filters, ...sort, $top: String($top), continuation: page.continuation }).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString()
       : undefined;
     return { status: 200, body: { devices: page.devices.map(view), ...(next ? { nextLink: next } : {}) } };
   },

@@ -60,6 +60,16 @@ export function compareVersions(a: number[], b: number[]): number {
 const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
 const at = (v: string | null) => (v ? Date.parse(v) : NaN);
 
+/**
+ * Every record field matchesQuery reads: a projection of these matches as the record does
+ * (the sorted listing scans one; test/unit/device-index.test.ts holds them equal).
+ */
+export const MATCH_FIELDS = [
+  'removed', 'lastSuccessSync', 'deviceType', 'deviceModel', 'deviceOs', 'clientType', 'accessState', 'name', 'devicePolicyApplied', 'statisticsUnavailable',
+  'userUpn', 'userPrimarySmtp', 'userDisplayName', 'wipeRequestTime', 'wipeSentTime', 'wipeAckTime', 'accountOnlyWipeRequestTime', 'accountOnlyWipeSentTime',
+  'accountOnlyWipeAckTime', 'lastWipeRequestor', 'status', 'lastSyncAttemptTime', 'activeSyncVersion', 'devicePolicyApplicationStatus',
+] as const satisfies readonly (keyof DeviceRecord)[];
+
 export function matchesQuery(d: DeviceRecord, q: InventoryQuery, now: Date, staleAfterDays: number): boolean {
   if (d.removed !== (q.removed ?? false)) return false;
   if (q.stale !== undefined && isStale(d.lastSuccessSync, now, staleAfterDays) !== q.stale) return false;

@@ -1,5 +1,7 @@
 /** Query-string parameters several routes share: ISO times, $top, continuation, the function key. */
 import { z } from 'zod';
+import { parseOrderBy, SORT_FIELDS } from '../app/inventory/sorted';
+import type { ValidationError } from '../errors';
 
 const MAX_MS = 9_999_999_999_999;
 const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
@@ -19,3 +21,18 @@ export const continuation = z.string().regex(/^[A-Za-z0-9_-]{1,2000}$/, "must be
 export const functionKey = z.string().optional().describe('The function key, when sent in the query (read by the Functions host)');
 
 export const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** `$orderby=<field> [asc|desc]` of the inventory listings (lib/app/inventory/sorted.ts). */
+export const orderBy = z
+  .string()
+  .max(64)
+  .transform((v, ctx) => {
+    try {
+      return parseOrderBy(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as ValidationError).issues[0]!.reason });
+      return z.NEVER;
+    }
+  })
+  .optional()
+  .describe(`Sort: one of ${SORT_FIELDS.join(', ')}, optionally followed by asc or desc (default: the table's key order). Each page reads the whole selection; not with CSV`);

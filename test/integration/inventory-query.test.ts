@@ -105,3 +105,61 @@ test('When a parameter is unknown or bad, or the continuation edited, then 400 n
     expect(reads).toBe(0);
   });
 });
+
+describe('sorted listings ($orderby)', () => {
+  const byUpnThenGuid = (a: DeviceView, b: DeviceView) => {
+    const [x, y] = [a.mailbox.upn.toLowerCase(), b.mailbox.upn.toLowerCase()];
+    return x !== y ? (x < y ? -1 : 1) : a.guid.toLowerCase() < b.guid.toLowerCase() ? -1 : 1;
+  };
+
+  test('When the inventory is listed by user in small pages, then every device comes once, in that order, ties by guid', async () => {
+    const guids = await all('$orderby=userUpn', 53);
+    expect(guids).toEqual([...inExchange].sort(byUpnThenGuid).map((d) => d.guid.toLowerCase()));
+  });
+
+  test('When listed by last sync newest first, then the times descend and devices without one come last', async () => {
+    const token = await fx.stack.callerToken({ roles: ['Devices.Read'] });
+    const seen: { guid: string; at: string | null }[] = [];
+    let next: string | undefined = `/api/devices?$orderby=${encodeURIComponent('lastSuccessSync desc')}&$top=71`;
+    while (next) {
+      const res = await fetch(`${fx.host.url}${next}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { devices: { deviceGuid: string; lastSuccessSync: string | null }[]; nextLink?: string };
+      seen.push(...body.devices.map((d) => ({ guid: d.deviceGuid, at: d.lastSuccessSync })));
+      next = body.nextLink;
+    }
+    expect(sorted(seen.map((s) => s.guid))).toEqual(expected(() => true));
+    const times = seen.map((s) => (s.at ? Date.parse(s.at) : null));
+    const firstUnknown = times.indexOf(null);
+    expect(firstUnknown).toBeGreaterThan(0); // Outlook devices report no sync time
+    expect(times.slice(firstUnknown).every((t) => t === null)).toBe(true);
+    const known = times.slice(0, firstUnknown) as number[];
+    expect(known.every((t, i) => i === 0 || known[i - 1]! >= t)).toBe(true);
+  });
+
+  test('When a filter with an index is sorted, then exactly its devices come in the order asked', async () => {
+    const guids = await all(`accessState=Quarantined&$orderby=${encodeURIComponent('userUpn desc')}`, 2);
+    const want = inExchange.filter((d) => d.accessState === 'Quarantined').sort(byUpnThenGuid).reverse();
+    // Ties (one user's devices) stay in guid order in either direction.
+    const grouped = want.sort((a, b) => (a.mailbox.upn.toLowerCase() === b.mailbox.upn.toLowerCase() ? (a.guid.toLowerCase() < b.guid.toLowerCase() ? -1 : 1) : a.mailbox.upn.toLowerCase() < b.mailbox.upn.toLowerCase() ? 1 : -1));
+    expect(guids).toEqual(grouped.map((d) => d.guid.toLowerCase()));
+    expect(guids.length).toBeGreaterThan(2);
+  });
+
+  test('When the sort is unknown, asked with CSV, or its continuation used with another order, then 400 names the parameter', async () => {
+    const first = await get('/api/devices?$orderby=deviceModel&$top=5');
+    expect(first.status).toBe(200);
+    const token = new URL(first.body.nextLink, 'http://x').searchParams.get('continuation')!;
+    for (const [q, field] of [
+      ['$orderby=colour', 'query.$orderby'],
+      ['$orderby=name%20sideways', 'query.$orderby'],
+      ['$orderby=name&format=csv', 'query.$orderby'],
+      [`$orderby=deviceModel%20desc&$top=5&continuation=${token}`, 'query.continuation'],
+      [`$top=5&continuation=${token}`, 'query.continuation'],
+    ] as const) {
+      const res = await fetch(`${fx.host.url}/api/devices?${q}`, { headers: { authorization: `Bearer ${await fx.stack.callerToken({ roles: ['Devices.Read'] })}` } });
+      const body = (await res.json()) as { errors: { field: string }[] };
+      expect({ q, status: res.status }).toEqual({ q, status: 400 });
+      expect({ q, named: body.errors.some((e) => e.field.startsWith(field)) }).toEqual({ q, named: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * batch planner keeping a record with its entries in one transaction.
  */
 import { indexesOf, indexForQuery } from '../../lib/domain/device-index';
-import { matchesQuery, type InventoryQuery } from '../../lib/domain/inventory-query';
+import { MATCH_FIELDS, matchesQuery, type InventoryQuery } from '../../lib/domain/inventory-query';
 import { planTransactions, type EntityWrite } from '../../lib/storage/batch';
 import { deviceRecord } from '../integration/storage-fixtures';
 import type { DeviceRecord } from '../../lib/domain/device';
@@ -98,4 +98,17 @@ describe('transactions of write groups', () => {
   test('When a group is larger than a transaction, then planning refuses it', () => {
     expect(() => planTransactions(Array.from({ length: 101 }, (_, i) => w(`r${i}`, 'g')))).toThrow(/does not fit one transaction/);
   });
+});
+
+test('When a query is matched on a projection of MATCH_FIELDS, then it matches exactly as on the whole record (the sorted listing scans one)', () => {
+  const queries: InventoryQuery[] = [
+    { user: 'user' }, { deviceType: 'iphone' }, { model: 'iPhone15,2' }, { os: 'iOS 17' }, { clientType: 'EAS' }, { accessState: 'Blocked' }, { stale: true }, { stale: false },
+    { removed: true }, { wipeState: 'pending' }, { wipeState: 'none' }, { lastSyncBefore: '2024-06-01T00:00:00Z' }, { lastSyncAfter: '2024-06-01T00:00:00Z' }, { name: 'user' },
+    { policy: 'default' }, { statisticsUnavailable: true }, { wipedWithinDays: 30 }, { policyAppliedInFull: false }, { activeSyncVersionBelow: '16.1' }, { activeSyncVersionAtLeast: '16.0' },
+  ];
+  const records = grid().map((r, i) => ({ ...r, lastSuccessSync: i % 3 ? `2024-0${(i % 6) + 1}-15T00:00:00.000Z` : null, devicePolicyApplicationStatus: i % 4 ? 'AppliedInFull' : 'PartiallyApplied' }));
+  for (const r of records) {
+    const projection = Object.fromEntries(Object.keys(r).map((k) => [k, (MATCH_FIELDS as readonly string[]).includes(k) ? r[k as keyof DeviceRecord] : null])) as unknown as DeviceRecord;
+    for (const q of queries) expect({ q, m: matchesQuery(projection, q, NOW, 30) }).toEqual({ q, m: matchesQuery(r, q, NOW, 30) });
+  }
 });

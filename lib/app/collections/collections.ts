@@ -8,6 +8,7 @@ import type { Clock } from '../../clock';
 import type { InventoryQuery } from '../../domain/inventory-query';
 import type { InventoryFeature } from '../inventory/compose';
 import type { InventoryPage } from '../inventory/query';
+import type { SortOrder } from '../inventory/sorted';
 
 export interface Collection {
   name: string;
@@ -62,7 +63,7 @@ export interface CollectionsFeature {
   get(name: string): Promise<Collection>;
   put(by: string, name: string, c: { description: string; filter: InventoryQuery }): Promise<{ collection: Collection; created: boolean }>;
   remove(name: string): Promise<void>;
-  devices(name: string, o: { top: number; continuation?: string }): Promise<InventoryPage>;
+  devices(name: string, o: { top: number; continuation?: string; orderBy?: SortOrder }): Promise<InventoryPage>;
 }
 
 export function composeCollections(deps: CollectionsDeps): CollectionsFeature {

@@ -4,9 +4,11 @@ import type { DeviceRecord } from '../../domain/device';
 import type { InventoryQuery } from '../../domain/inventory-query';
 import { recordFromEntity } from '../../storage/device-entity';
 import { deviceView, queryInventory, type InventoryPage, type InventoryReader } from './query';
+import { querySorted, type SortedInventoryReader, type SortOrder } from './sorted';
 
 export interface InventoryFeature {
-  query(q: InventoryQuery, o: { top: number; continuation?: string }): Promise<InventoryPage>;
+  /** One page, in key order, or by `orderBy` (sorted.ts: each page reads the selection). */
+  query(q: InventoryQuery, o: { top: number; continuation?: string; orderBy?: SortOrder }): Promise<InventoryPage>;
   /** Every matching device, page after page (never all in memory): the CSV export. */
   all(q: InventoryQuery): AsyncIterable<DeviceRecord>;
   /** Every matching device as the API answers it (the CSV rows). */
@@ -15,7 +17,7 @@ export interface InventoryFeature {
   columns: readonly string[];
 }
 
-export function composeInventory(a: { tenantId: string; devices: InventoryReader; clock: Clock; staleAfterDays: number }): InventoryFeature {
+export function composeInventory(a: { tenantId: string; devices: InventoryReader & SortedInventoryReader; clock: Clock; staleAfterDays: number }): InventoryFeature {
   async function* all(q: InventoryQuery): AsyncIterable<DeviceRecord> {
     let continuation: string | undefined;
     do {
@@ -25,7 +27,7 @@ export function composeInventory(a: { tenantId: string; devices: InventoryReader
     } while (continuation);
   }
   return {
-    query: (q, o) => queryInventory(a, q, o),
+    query: (q, o) => (o.orderBy ? querySorted(a, q, o.orderBy, o) : queryInventory(a, q, o)),
     all,
     async *views(q) {
       for await (const d of all(q)) yield deviceView(d) as Record<string, unknown>;

@@ -130,6 +130,10 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       for (const k of ['isManaged', 'isCompliant', 'isDisabled', 'offline', 'isRemoteWipeSupported'] as const) if (p[k] !== undefined) d[k] = Boolean(p[k]);
       if (p.wipeResponse !== undefined) d.wipeResponse = wipeResponse(p.wipeResponse)!;
       if (p.policyApplicationStatus !== undefined) d.policyApplicationStatus = policyStatus(p.policyApplicationStatus)!;
+      if (p.activeSyncVersion !== undefined) {
+        if (p.activeSyncVersion !== null && !/^\d{1,3}(\.\d{1,3}){1,2}$/.test(p.activeSyncVersion)) throw ValidationError.of('activeSyncVersion', 'a dotted version such as 14.1, or null');
+        d.activeSyncVersion = p.activeSyncVersion;
+      }
       if (p.lastSuccessSync !== undefined) d.lastSuccessSync = time('lastSuccessSync', p.lastSuccessSync);
       if (p.lastSyncAttemptTime !== undefined) d.lastSyncAttemptTime = time('lastSyncAttemptTime', p.lastSyncAttemptTime);
       d.whenChanged = core.now();

@@ -242,6 +242,7 @@ export type DevicePatch = Partial<
     | 'wipeResponse'
     | 'isRemoteWipeSupported'
     | 'policyApplicationStatus'
+    | 'activeSyncVersion'
   >
 >;
 

@@ -64,6 +64,15 @@ async function listing(storage: Storage, q: InventoryQuery, top: number) {
   return { guids, reads, total: reads.reduce((a, b) => a + b, 0) };
 }
 
+/** The population stored and its index built. */
+async function indexedPopulation(): Promise<{ storage: Storage; records: DeviceRecord[] }> {
+  const storage = await freshStorage();
+  const records = population();
+  await storage.devices.upsertMany(records);
+  await storage.syncDevices.repairIndex(TENANT);
+  return { storage, records };
+}
+
 const want = (records: DeviceRecord[], q: InventoryQuery) => records.filter((r) => matchesQuery(r, q, new Date(NOW), 30)).map((r) => r.deviceGuid).sort();
 
 const QUERIES: InventoryQuery[] = [{ accessState: 'Quarantined' }, { accessState: 'blocked' }, { statisticsUnavailable: true }, { activeSyncVersionBelow: '16.1' }, { wipeState: 'pending' }, { removed: true }, { accessState: 'Quarantined', deviceType: 'iPhone' }];
@@ -143,10 +152,7 @@ describe('inventory secondary indexes', () => {
   });
 
   test('When a device leaves a set, then listings leave it out at once and the next repair deletes its entry', async () => {
-    const storage = await freshStorage();
-    const records = population();
-    await storage.devices.upsertMany(records);
-    await storage.syncDevices.repairIndex(TENANT);
+    const { storage, records } = await indexedPopulation();
     const leaving = records.find((r) => r.accessState === 'Quarantined')!;
     const changed = records.map((r) => (r === leaving ? { ...r, accessState: 'Allowed' } : r));
     await storage.devices.upsertMany([{ ...leaving, accessState: 'Allowed' }]);
@@ -161,10 +167,7 @@ describe('inventory secondary indexes', () => {
   });
 
   test('When a writer makes a device a member again while the repair runs, then its entry is kept', async () => {
-    const storage = await freshStorage();
-    const records = population();
-    await storage.devices.upsertMany(records);
-    await storage.syncDevices.repairIndex(TENANT);
+    const { storage, records } = await indexedPopulation();
     const device = records.find((r) => r.accessState === 'Quarantined')!;
     await storage.devices.upsertMany([{ ...device, accessState: 'Allowed' }]);
 

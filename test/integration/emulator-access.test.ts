@@ -202,3 +202,14 @@ describe('access state precedence, applied at once', () => {
     expect((await access()).ANDROID0001).toBe('Quarantined/DeviceRule/Android (DeviceType)');
   });
 });
+
+describe('device facts the control API sets', () => {
+  it('When a partnership is given an older ActiveSync version, then Get-MobileDevice shows it; a value that is not a dotted version is refused and changes nothing', async () => {
+    const version = async () => (await h.ok('Get-MobileDevice', { Mailbox: 'pat.doe' })).value.find((d) => d.DeviceId === 'ANDROID0001')!.DeviceActiveSyncVersion;
+    expect(await version()).toBe('16.1');
+    h.emulator.control.updateDevice('ANDROID0001', { activeSyncVersion: '14.1' });
+    expect(await version()).toBe('14.1');
+    expect(() => h.emulator.control.updateDevice('ANDROID0001', { activeSyncVersion: 'sixteen' })).toThrow(/activeSyncVersion/);
+    expect(await version()).toBe('14.1');
+  });
+});

@@ -5,7 +5,6 @@
  */
 import type { TableEntity } from '@azure/data-tables';
 import type { DeviceRecord } from '../domain/device';
-import { facetKeyOf } from '../domain/device-counts';
 
 /**
  * What change detection needs of a stored device, and no more: it is also exactly the
@@ -15,8 +14,6 @@ import { facetKeyOf } from '../domain/device-counts';
 export type DeviceHash = Pick<DeviceRecord, 'deviceGuid' | 'mailbox' | 'contentHash' | 'listingHash' | 'name' | 'userUpn' | 'removed' | 'stale' | 'firstSeen' | 'lastSeen'> & {
   /** Whether the record was stored without statistics (the reason itself is not needed to decide a re-fetch). */
   statisticsUnavailable: boolean;
-  /** What the count reports group the device by (lib/domain/device-counts.ts). */
-  facets: string;
 };
 
 type FieldKind = 'string' | 'string?' | 'boolean' | 'boolean?';
@@ -112,11 +109,8 @@ export function deviceProperties(r: DeviceRecord): Omit<TableEntity, 'partitionK
   return out;
 }
 
-/** The record properties the facet key is made of. */
-const FACET_FIELDS = ['deviceOs', 'deviceType', 'deviceModel', 'clientType', 'accessState', 'activeSyncVersion'] as const;
-
 /** What listHashes selects ($select): the DeviceHash properties only. */
-export const DEVICE_HASH_FIELDS = ['deviceGuid', 'mailbox', 'contentHash', 'listingHash', 'name', 'userUpn', 'removed', 'stale', 'firstSeen', 'lastSeen', 'statisticsUnavailable', ...FACET_FIELDS];
+export const DEVICE_HASH_FIELDS = ['deviceGuid', 'mailbox', 'contentHash', 'listingHash', 'name', 'userUpn', 'removed', 'stale', 'firstSeen', 'lastSeen', 'statisticsUnavailable'];
 
 export function hashFromEntity(e: Record<string, unknown>): DeviceHash {
   return {
@@ -131,6 +125,5 @@ export function hashFromEntity(e: Record<string, unknown>): DeviceHash {
     firstSeen: readField('string', e.firstSeen) as string,
     lastSeen: readField('string', e.lastSeen) as string,
     statisticsUnavailable: readField('string?', e.statisticsUnavailable) !== null,
-    facets: facetKeyOf(pickFromEntity(e, FACET_FIELDS)),
   };
 }

@@ -19,6 +19,7 @@ import { MAILBOX_CONCURRENCY as BULK_MAILBOX_CONCURRENCY } from '../lib/app/acti
 import { createRuntime } from '../lib/app/runtime';
 import { silentLogger } from '../lib/log';
 import type { DeviceRecord } from '../lib/domain/device';
+import { isStale } from '../lib/domain/inventory';
 import type { LocalStack } from '../dev/local-stack';
 
 const SINGLE_WIPES = 5;
@@ -133,6 +134,14 @@ export async function runActionScenarios(o: ActionScenarioOptions): Promise<void
     // The same selection as a dry run (auth, validation, the inventory reads, the answer; no Exchange call): the part of the wall time the floor leaves out.
     const dry = await post(`${host.url}/api/actions/bulk`, token, { action: 'block', devices: bulk.map((d) => d.deviceGuid), dryRun: true });
 
+    // Selections by the inventory's filters: a collection with a secondary index (its members only) and one without (a projection of the table).
+    const byCollection = await post(`${host.url}/api/actions/bulk`, token, { action: 'allow', collection: 'quarantined', dryRun: true });
+    const byStale = await post(`${host.url}/api/actions/bulk`, token, { action: 'remove', filter: { stale: true }, dryRun: true });
+    const now = new Date();
+    const staleAfterDays = loadConfig(settings).staleAfterDays;
+    const quarantined = inventory.filter((d) => d.accessState === 'Quarantined').length;
+    const stale = inventory.filter((d) => isStale(d.lastSuccessSync, now, staleAfterDays)).length;
+
     control.resetCounters();
     const b = await post(`${host.url}/api/actions/bulk`, token, { action: 'block', devices: bulk.map((d) => d.deviceGuid), reason: 'bench: bulk block' });
     const bulkCalls = control.calls();
@@ -169,6 +178,8 @@ export async function runActionScenarios(o: ActionScenarioOptions): Promise<void
         `done ${fmt(counts.done ?? 0)}, failed ${fmt(counts.failed ?? 0)}, skipped ${fmt(counts.skipped ?? 0)}; Set-CASMailbox ${fmt(setCas)}, Exchange calls ${fmt(bulkCalls.total)}; on the blocked lists ${fmt(blockedInExchange)}`,
     );
     console.log(`  dry run of the same bulk block (no Exchange call): HTTP ${dry.status} in ${secs(dry.ms)}, selected ${fmt(Number(dry.body.selected ?? 0))}`);
+    console.log(`  dry run by the quarantined collection (index): HTTP ${byCollection.status} in ${secs(byCollection.ms)}, selected ${fmt(Number(byCollection.body.selected ?? 0))}; no target`);
+    console.log(`  dry run by filter stale=true (projection of the table): HTTP ${byStale.status} in ${secs(byStale.ms)}, selected ${fmt(Number(byStale.body.selected ?? 0))}; no target`);
     console.log(`  single wipes one at a time (${singles.length}): ${singleMs.map(msText).join(', ')}; median ${msText(single)}`);
     console.log(
       `  ${together.length} wipes at once: all answered in ${msText(allMs)}, p50 ${msText(p50)}, p95 ${msText(p95)}, max ${msText(max)}; ` +
@@ -187,6 +198,10 @@ export async function runActionScenarios(o: ActionScenarioOptions): Promise<void
     check(
       bulk.length === o.bulkDevices && bulkMailboxes.size === o.bulkMailboxes && b.status === 200 && counts.done === bulk.length && blockedInExchange === bulk.length,
       `bulk block of ${fmt(bulk.length)} devices over ${fmt(bulkMailboxes.size)} mailboxes (asked ${fmt(o.bulkDevices)} over ${fmt(o.bulkMailboxes)}): every one done and on its mailbox's blocked list`,
+    );
+    check(
+      byCollection.status === 200 && Number(byCollection.body.selected) === quarantined && byStale.status === 200 && Number(byStale.body.selected) === stale,
+      `bulk dry runs select what the inventory holds: quarantined ${fmt(Number(byCollection.body.selected ?? 0))} = ${fmt(quarantined)}, stale ${fmt(Number(byStale.body.selected ?? 0))} = ${fmt(stale)}`,
     );
     check(setCas === bulkMailboxes.size, `bulk block Set-CASMailbox calls ${fmt(setCas)} = mailboxes ${fmt(bulkMailboxes.size)}`);
     // The floor counts Exchange's calls only; choosing 10,000 named devices among 100,000 is

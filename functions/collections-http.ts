@@ -2,24 +2,13 @@ import { z } from 'zod';
 import { deviceView as view } from '../lib/app/inventory/query';
 import { csvAnswer, wantsCsv } from '../lib/http/csv';
 import { Roles } from '../lib/http/caller';
-import { continuation, functionKey, isoTime, orderBy, top } from '../lib/http/query-params';
+import { continuation, functionKey, orderBy, top } from '../lib/http/query-params';
+import { collectionName, inventoryFilter } from '../lib/http/inventory-filter';
 import { ValidationError } from '../lib/errors';
 import { registerRoute } from '../lib/functions/register-route';
 
-const name = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a collection name: lowercase letters, digits and -, at most 63') }).strict();
-const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
-const text = (max: number) => z.string().min(1).max(max);
-/** The filters of GET /api/devices, with JSON types. */
-const filter = z
-  .object({
-    user: text(256).optional(), deviceType: text(100).optional(), model: text(100).optional(), os: text(100).optional(),
-    clientType: z.enum(['EAS', 'Outlook', 'REST']).optional(), accessState: z.enum(['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery']).optional(),
-    stale: z.boolean().optional(), removed: z.boolean().optional(), wipeState: z.enum(['pending', 'acknowledged', 'none']).optional(),
-    lastSyncBefore: isoTime.optional(), lastSyncAfter: isoTime.optional(), name: text(256).optional(), policy: text(64).optional(),
-    statisticsUnavailable: z.boolean().optional(), wipedWithinDays: z.number().int().min(1).max(3650).optional(), policyAppliedInFull: z.boolean().optional(),
-    activeSyncVersionBelow: version.optional(), activeSyncVersionAtLeast: version.optional(),
-  })
-  .strict();
+const name = z.object({ name: collectionName }).strict();
+const filter = inventoryFilter;
 const collection = z.object({ name: z.string(), description: z.string(), filter: z.object({}).passthrough(), builtIn: z.boolean() }).passthrough();
 
 const route = registerRoute;

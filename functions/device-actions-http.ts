@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
 import type { StoredAction } from '../lib/app/actions/ports';
-import { AppError, ForbiddenError, NotFoundError } from '../lib/errors';
+import type { BulkFilter } from '../lib/app/actions/bulk';
+import type { CollectionsFeature } from '../lib/app/collections/collections';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
 import { registerRoute } from '../lib/functions/register-route';
+import { collectionName, inventoryFilter } from '../lib/http/inventory-filter';
 
 const guid = z.object({ guid: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the device partnership\'s Exchange Guid') }).strict();
 const actionId = z.object({ id: z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/, 'must be an action id as the connector gave it') }).strict();
@@ -140,40 +143,41 @@ route({
   handle: async ({ runtime, caller, params, body, log }) => ({ status: 200, body: view(await runtime.actions.reject(caller, params.id, body.reason ?? null, log)) }),
 });
 
-const filter = z
-  .object({
-    stale: z.boolean().optional(),
-    deviceType: z.string().min(1).max(100).optional(),
-    model: z.string().min(1).max(100).optional(),
-    os: z.string().min(1).max(100).optional(),
-    clientType: z.string().min(1).max(20).optional(),
-    accessState: z.enum(['Allowed', 'Blocked', 'Quarantined', 'DeviceDiscovery']).optional(),
-    user: z.string().min(1).max(256).optional(),
-    lastSyncBefore: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
+/** The inventory's filters (GET /api/devices, the collections) without `removed`: a bulk acts on partnerships Exchange still has. */
+const filter = inventoryFilter.omit({ removed: true });
 const bulkBody = z
   .object({
     action: z.enum(['block', 'allow', 'remove', 'wipe']),
     devices: z.array(guid.shape.guid).min(1).max(10_000).optional(),
     filter: filter.optional(),
+    collection: collectionName.optional(),
     dryRun: z.boolean().default(false),
     reason: z.string().min(1).max(500).optional(),
     force: z.boolean().default(false),
   })
   .strict();
+/** A collection's filter for a bulk (404 when there is no such collection); one of removed partnerships is refused. */
+async function collectionFilter(runtime: { collections: Pick<CollectionsFeature, 'get'> }, name: string): Promise<BulkFilter> {
+  const { removed, ...rest } = (await runtime.collections.get(name)).filter;
+  if (removed) throw ValidationError.of('body.collection', `"${name}" lists removed partnerships; a bulk acts on devices Exchange still has`);
+  return rest;
+}
+
 const BULK_ROLE = { block: Roles.Manage, allow: Roles.Manage, remove: Roles.Manage, wipe: Roles.Wipe } as const;
 
 route({
   name: 'bulkAction', method: 'POST', route: 'actions/bulk', role: Roles.Read, headers: idempotencyKey, body: bulkBody, maxBodyBytes: 512 * 1024,
-  summary: 'Blocks, allows, removes or wipes many devices, named or chosen by filter; "dryRun":true answers the exact devices it would touch',
+  summary: 'Blocks, allows, removes or wipes many devices, named, chosen by filter or by collection; "dryRun":true answers the exact devices it would touch',
   description:
+    'Name the devices ("devices"), give the filters of GET /api/devices ("filter", without removed) or a collection\'s name ("collection", its filter as saved now); one of the three. ' +
     'The role is the action\'s: Devices.Manage for block, allow and remove, Devices.Wipe for wipe. Block and allow are one Set-CASMailbox per mailbox; every bulk wipe waits for a second person (POST /api/actions/{id}/approve with the bulk id approves all of it). ' +
     'A bulk still running after BULK_ANSWER_WITHIN_SECONDS answers 202 with Location: /api/actions/{bulkId}, and the action follow-up carries it on.',
   answers: { 200: { description: 'Every device\'s result', schema: bulkAnswer }, 202: { description: 'Still running: the results so far; follow it at Location', schema: bulkAnswer } },
   handle: async ({ runtime, caller, headers, body, log }) => {
     const role = BULK_ROLE[body.action];
     if (!caller.roles.includes(role)) throw new ForbiddenError(`A bulk ${body.action} needs the app role ${role}`, { requiredRole: role });
+    const chosenBy = [body.devices && 'devices', body.filter && 'filter', body.collection && 'collection'].filter(Boolean);
+    if (chosenBy.length !== 1) throw ValidationError.of('body', `name the devices ("devices"), a filter ("filter") or a collection ("collection"), one of them${chosenBy.length ? `, not ${chosenBy.join(' and ')}` : ''}`);
     if (!body.dryRun) await runtime.featureGate.require(needs(...BULK_CMDLETS[body.action]));
     // A retry gets the first answer's status and counts, and where the results are (10,000 of them are too large to keep).
     const stored = (a: { status: number; body: unknown }) => {
@@ -182,7 +186,9 @@ route({
     };
     // A dry run changes nothing: it is simply answered again.
     return runtime.actions.idempotent({ callerId: caller.id, key: body.dryRun ? undefined : headers['idempotency-key'], request: ['bulk', body], stored }, async () => {
-      const answer = await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log);
+      // Read when the bulk runs, so a retry is answered as the first time even if the collection changed since.
+      const bulkFilter = body.collection !== undefined ? await collectionFilter(runtime, body.collection) : body.filter;
+      const answer = await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: bulkFilter, collection: body.collection, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log);
       return answer.state === 'running' ? { status: 202, body: answer, headers: { location: `/api/actions/${answer.bulkId}` } } : { status: 200, body: answer };
     });
   },

@@ -58,7 +58,13 @@ export interface WipeFacts {
   lastContact: string | null;
 }
 
-export function wipeFactsOf(s: StatisticsFacts, mode: WipeMode): WipeFacts {
+/** The statistics a wipe's facts are read from (a projection of them will do). */
+export type WipeStatistics = Pick<
+  StatisticsFacts,
+  'wipeRequestTime' | 'wipeSentTime' | 'wipeAckTime' | 'accountOnlyWipeRequestTime' | 'accountOnlyWipeSentTime' | 'accountOnlyWipeAckTime' | 'status' | 'lastWipeRequestor' | 'lastSyncAttemptTime' | 'lastSuccessSync'
+>;
+
+export function wipeFactsOf(s: WipeStatistics, mode: WipeMode): WipeFacts {
   const full = mode === 'full';
   return {
     requestTime: full ? s.wipeRequestTime : s.accountOnlyWipeRequestTime,
@@ -125,7 +131,7 @@ export function settleWipe(i: SettleInput): Settled | null {
 }
 
 /** Whether a device's statistics show a wipe pending or acknowledged, whoever asked for it. */
-export function wipeOnDevice(s: StatisticsFacts): { mode: WipeMode; state: 'pending' | 'acknowledged'; requestTime: string; requestor: string | null } | null {
+export function wipeOnDevice(s: WipeStatistics): { mode: WipeMode; state: 'pending' | 'acknowledged'; requestTime: string; requestor: string | null } | null {
   const candidates = (['full', 'accountOnly'] as const)
     .map((mode) => ({ mode, f: wipeFactsOf(s, mode) }))
     .filter((c) => c.f.requestTime)

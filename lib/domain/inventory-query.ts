@@ -1,6 +1,6 @@
 /**
- * The inventory's filters (GET /api/devices; the bulk actions' filters are a subset): what
- * a device must match. Text filters ignore case (Exchange's own comparisons do, and an
+ * The inventory's filters (GET /api/devices, the collections and the bulk actions, which
+ * take the same filters without `removed`): what a device must match. Text filters ignore case (Exchange's own comparisons do, and an
  * administrator types "iphone" as often as "iPhone"); prefixes are prefixes of the whole
  * value. Times compare as instants. A device whose last sync is unknown (Outlook mobile
  * reports none) is never "before" or "after" anything and never stale: unknown is not
@@ -70,7 +70,10 @@ export const MATCH_FIELDS = [
   'accountOnlyWipeAckTime', 'lastWipeRequestor', 'status', 'lastSyncAttemptTime', 'activeSyncVersion', 'devicePolicyApplicationStatus',
 ] as const satisfies readonly (keyof DeviceRecord)[];
 
-export function matchesQuery(d: DeviceRecord, q: InventoryQuery, now: Date, staleAfterDays: number): boolean {
+/** What matchesQuery needs of a device: a whole record, or a projection of MATCH_FIELDS. */
+export type Matchable = Pick<DeviceRecord, (typeof MATCH_FIELDS)[number]>;
+
+export function matchesQuery(d: Matchable, q: InventoryQuery, now: Date, staleAfterDays: number): boolean {
   if (d.removed !== (q.removed ?? false)) return false;
   if (q.stale !== undefined && isStale(d.lastSuccessSync, now, staleAfterDays) !== q.stale) return false;
   if (q.deviceType !== undefined && lower(d.deviceType) !== lower(q.deviceType)) return false;

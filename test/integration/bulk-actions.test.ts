@@ -6,6 +6,7 @@
 import type { DeviceRecord } from '../../lib/domain/device';
 import { isStale } from '../../lib/domain/inventory';
 import { NAMED_SCAN_FROM } from '../../lib/app/actions/bulk-select';
+import { compareVersions, versionOf } from '../../lib/domain/inventory-query';
 import { useStackFixture } from '../support/stack-fixture';
 
 const fx = useStackFixture({ stack: { seed: { devices: 1200, mailboxes: 450, seed: 33 } }, host: {} });
@@ -97,5 +98,68 @@ describe('bulk actions', () => {
       expect(r.body.code).toBe('ValidationError');
     }
     expect(emu().calls().total).toBe(0);
+  });
+
+  test('When a bulk names a collection, then it acts on exactly the devices Exchange shows in it (blocked: through the index), and the allow leaves none of them blocked in Exchange', async () => {
+    // Five more blocked in Exchange itself, then a sync: the inventory and the index learn them.
+    const extra = devices.filter((d) => d.deviceId && emu().getDevice(d.deviceGuid)!.accessState !== 'Blocked').slice(0, 5);
+    for (const d of extra) emu().invoke('Set-CASMailbox', { Identity: d.mailbox, ActiveSyncBlockedDeviceIDs: { '@odata.type': '#Exchange.GenericHashTable', add: [d.deviceId] } });
+    await fx.runtime.sync.run({ kind: 'full' });
+    emu().resetCounters();
+    const blocked = emu().listDevices().filter((d) => d.accessState === 'Blocked').map((d) => d.guid).sort();
+    expect(blocked.length).toBeGreaterThanOrEqual(5);
+
+    const dry = await bulk({ action: 'allow', collection: 'blocked', dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.devices.map((d: { deviceGuid: string }) => d.deviceGuid).sort()).toEqual(blocked);
+    expect(emu().calls().byCmdlet['Set-CASMailbox'] ?? 0).toBe(0);
+
+    const r = await bulk({ action: 'allow', collection: 'blocked' });
+    expect(r.status).toBe(200);
+    expect(r.body.counts).toMatchObject({ done: blocked.length, failed: 0 });
+    expect(emu().listDevices().filter((d) => d.accessState === 'Blocked')).toEqual([]);
+    for (const g of blocked) {
+      const d = emu().getDevice(g)!;
+      expect(emu().getMailbox(d.mailbox.upn)!.blockedDeviceIds).not.toContain(d.deviceId);
+    }
+    const month = new Date().toISOString().slice(0, 7);
+    const entry = (await fx.runtime.storage.audit.list(fx.stack.tenantId, month, { limit: 100_000 })).find((e) => e.action === 'bulk.allow' && e.outcome === 'started' && e.target === `bulk:${r.body.bulkId}`);
+    expect(entry?.details).toMatchObject({ collection: 'blocked', filter: { accessState: 'Blocked' }, selected: blocked.length });
+  });
+
+  test('When a bulk filters by ActiveSync version, by filter or by the built-in collection, then both select exactly the partnerships Exchange reports below 16.1', async () => {
+    const old = devices.filter((d) => d.clientType === 'EAS').slice(0, 4);
+    for (const d of old) emu().updateDevice(d.deviceGuid, { activeSyncVersion: '14.1' });
+    await fx.runtime.sync.run({ kind: 'full' });
+    emu().resetCounters();
+    const below = emu().listDevices().filter((d) => { const v = versionOf(d.activeSyncVersion); return v !== null && compareVersions(v, [16, 1]) < 0; }).map((d) => d.guid).sort();
+    expect(below).toEqual(expect.arrayContaining(old.map((d) => d.deviceGuid)));
+
+    const byFilter = await bulk({ action: 'block', filter: { activeSyncVersionBelow: '16.1' }, dryRun: true });
+    const byCollection = await bulk({ action: 'block', collection: 'below-activesync-16-1', dryRun: true });
+    for (const r of [byFilter, byCollection]) {
+      expect(r.status).toBe(200);
+      expect(r.body.devices.map((d: { deviceGuid: string }) => d.deviceGuid).sort()).toEqual(below);
+    }
+    expect(emu().calls().total).toBe(0);
+  });
+
+  test('When a bulk names an unknown collection, one of removed partnerships, or a collection beside devices or a filter, then 404 or 400 naming it and nothing is touched', async () => {
+    const manage = await fx.stack.callerToken({ roles: ['Devices.Read', 'Devices.Manage'] });
+    const put = await fetch(`${fx.host.url}/api/collections/gone-phones`, { method: 'PUT', body: JSON.stringify({ filter: { removed: true } }), headers: { 'content-type': 'application/json', authorization: `Bearer ${manage}` } });
+    expect(put.status).toBe(201);
+
+    const unknown = await bulk({ action: 'remove', collection: 'no-such-collection' });
+    expect(unknown.status).toBe(404);
+    const removed = await bulk({ action: 'remove', collection: 'gone-phones' });
+    expect(removed.status).toBe(400);
+    expect(removed.body.detail ?? removed.body.message).toMatch(/body\.collection/);
+    const both = await bulk({ action: 'block', collection: 'stale', filter: { stale: true } });
+    expect(both.status).toBe(400);
+    expect(JSON.stringify(both.body)).toMatch(/not filter and collection/);
+    const removedFilter = await bulk({ action: 'remove', filter: { removed: true } });
+    expect(removedFilter.status).toBe(400);
+    expect(emu().calls().total).toBe(0);
+    expect((await fx.runtime.storage.bulks.running(fx.stack.tenantId)).length).toBe(0);
   });
 });

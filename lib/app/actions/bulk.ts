@@ -24,6 +24,8 @@ export interface BulkRequest {
   action: BulkKind;
   devices?: string[];
   filter?: BulkFilter;
+  /** The collection the filter was taken from (named in the audit). */
+  collection?: string;
   dryRun: boolean;
   reason: string | null;
   /** Remove: also partnerships with an open wipe. */
@@ -80,7 +82,7 @@ export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkReques
   const skipped: DeviceResult[] = [];
   const chosen = await selectDevices(deps, r, skipped);
   if (r.dryRun) {
-    await audit(deps, caller.id, `bulk.${r.action}.dryRun`, `bulk:${bulkId}`, 'listed', { selected: chosen.length, filter: r.filter ?? null, named: r.devices?.length ?? null });
+    await audit(deps, caller.id, `bulk.${r.action}.dryRun`, `bulk:${bulkId}`, 'listed', { selected: chosen.length, filter: r.filter ?? null, collection: r.collection ?? null, named: r.devices?.length ?? null });
     return {
       bulkId, action: r.action, dryRun: true, state: 'done', selected: chosen.length, counts: countResults(skipped), results: skipped,
       devices: chosen.map((d) => ({ deviceGuid: d.deviceGuid, name: d.name, userUpn: d.userUpn, mailbox: d.mailbox, deviceType: d.deviceType, deviceOs: d.deviceOs, lastSuccessSync: d.lastSuccessSync, accessState: d.accessState })),
@@ -120,7 +122,7 @@ export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkReques
   ];
   const mailboxes = plan.reduce((n, c) => n + c.length, 0);
   await deps.bulks.create(deps.tenantId, { ...job, mailboxes, chunks: chunks.length }, chunks);
-  await audit(deps, caller.id, `bulk.${r.action}`, `bulk:${bulkId}`, 'started', { selected: chosen.length, mailboxes, chunks: chunks.length, reason: r.reason, filter: r.filter ?? null });
+  await audit(deps, caller.id, `bulk.${r.action}`, `bulk:${bulkId}`, 'started', { selected: chosen.length, mailboxes, chunks: chunks.length, reason: r.reason, filter: r.filter ?? null, collection: r.collection ?? null });
   const out = await continueBulk(deps, bulkId, { deadline: now + deps.settings.bulkAnswerWithinMs, by });
   if (!out) throw new Error(`bulk ${bulkId} vanished after it was written`);
   return bulkView(out.job, out.chunks);

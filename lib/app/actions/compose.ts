@@ -9,6 +9,7 @@ import { NotFoundError, describeError } from '../../errors';
 import { isFinal, wipeOnDevice } from '../../domain/device-action';
 import type { Logger } from '../../log';
 import type { Storage } from '../../storage';
+import { selectMatching } from '../inventory/query';
 import { takeLease } from '../lease/keeper';
 import type { LeaseStore } from '../lease/ports';
 import { removeDevice, setDeviceAccess, type ListAction } from './access';
@@ -80,6 +81,7 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
       get: (t, guid) => storage.devices.get(t, guid),
       getMany: (t, guids) => storage.devices.getMany(t, guids),
       listForBulk: (t, o) => storage.devices.listSelected(t, BULK_FIELDS, o),
+      selectForBulk: (t, q) => selectMatching({ tenantId: t, devices: storage.devices, clock: a.clock, staleAfterDays: a.settings.staleAfterDays }, q, BULK_FIELDS),
       markRemoved: async (t, guid, at) => {
         await storage.devices.markRemoved(t, [guid], at);
       },

@@ -7,6 +7,7 @@ import { AppError } from '../../errors';
 import type { AuditEntry } from '../../domain/audit';
 import type { ListingFacts, StatisticsFacts } from '../../domain/device';
 import type { ActionEvent, ActionKind, ActionState, WipeMode } from '../../domain/device-action';
+import type { InventoryQuery } from '../../domain/inventory-query';
 import type { Logger } from '../../log';
 import type { Clock } from '../../clock';
 import type { BulkStore } from './bulk-ports';
@@ -140,6 +141,8 @@ export interface DeviceInventory {
   getMany(tenantId: string, deviceGuids: readonly string[]): Promise<Map<string, InventoryDevice>>;
   /** Every record's fields a bulk chooses by and acts on, removed ones left out (a projection of the table). */
   listForBulk(tenantId: string, o?: { includeRemoved?: boolean }): AsyncIterable<BulkDevice>;
+  /** Every device matching the inventory's filters (lib/app/inventory/query.ts selectMatching: through a secondary index where they have one). */
+  selectForBulk(tenantId: string, q: InventoryQuery): AsyncIterable<BulkDevice>;
   /** After Remove-MobileDevice succeeded: the record shows removed at once (a sync would too). */
   markRemoved(tenantId: string, deviceGuid: string, at: string): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock';
 import type { DeviceRecord } from '../../domain/device';
 import type { InventoryQuery } from '../../domain/inventory-query';
 import { recordFromEntity } from '../../storage/device-entity';
-import { deviceView, queryInventory, type InventoryPage, type InventoryReader } from './query';
+import { allMatching, deviceView, queryInventory, type InventoryPage, type InventoryReader } from './query';
 import { querySorted, type SortedInventoryReader, type SortOrder } from './sorted';
 
 export interface InventoryFeature {
@@ -18,14 +18,7 @@ export interface InventoryFeature {
 }
 
 export function composeInventory(a: { tenantId: string; devices: InventoryReader & SortedInventoryReader; clock: Clock; staleAfterDays: number }): InventoryFeature {
-  async function* all(q: InventoryQuery): AsyncIterable<DeviceRecord> {
-    let continuation: string | undefined;
-    do {
-      const page = await queryInventory(a, q, { top: 1000, continuation });
-      yield* page.devices;
-      continuation = page.continuation;
-    } while (continuation);
-  }
+  const all = (q: InventoryQuery) => allMatching(a, q);
   return {
     query: (q, o) => (o.orderBy ? querySorted(a, q, o.orderBy, o) : queryInventory(a, q, o)),
     all,

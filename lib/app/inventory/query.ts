@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock';
 import { ValidationError } from '../../errors';
 import type { DeviceRecord } from '../../domain/device';
-import { matchesQuery, serverSideOf, type InventoryQuery } from '../../domain/inventory-query';
+import { MATCH_FIELDS, matchesQuery, serverSideOf, type InventoryQuery } from '../../domain/inventory-query';
 import { indexForQuery } from '../../domain/device-index';
 
 /** Where a filtered listing goes on: the bucket and the last RowKey read in it. */
@@ -97,6 +97,36 @@ export async function queryInventory(deps: InventoryQueryDeps, q: InventoryQuery
     index: indexForQuery(q),
   });
   return { devices: page.records, entitiesRead: page.entitiesRead, ...(page.next ? { continuation: encodeCursor(deps.tenantId, q, page.next) } : {}) };
+}
+
+/** Every matching device, page after page of queryInventory (never all in memory): the CSV export. */
+export async function* allMatching(deps: InventoryQueryDeps, q: InventoryQuery): AsyncIterable<DeviceRecord> {
+  let continuation: string | undefined;
+  do {
+    const page = await queryInventory(deps, q, { top: 1000, continuation });
+    yield* page.devices;
+    continuation = page.continuation;
+  } while (continuation);
+}
+
+/** What a whole selection reads of the device store besides pages: a projection of the table. */
+export interface SelectionReader extends InventoryReader {
+  listSelected<K extends keyof DeviceRecord>(tenantId: string, fields: readonly K[], o?: { includeRemoved?: boolean }): AsyncIterable<Pick<DeviceRecord, K>>;
+}
+
+/**
+ * Every matching device for a caller that takes the whole selection at once (a bulk action):
+ * through the secondary index when the filters have one (a rare state: its members only),
+ * else one projection of the table (`fields` and what matching reads), matched here.
+ */
+export async function* selectMatching<K extends keyof DeviceRecord>(deps: InventoryQueryDeps & { devices: SelectionReader }, q: InventoryQuery, fields: readonly K[]): AsyncIterable<Pick<DeviceRecord, K>> {
+  if (indexForQuery(q)) {
+    yield* allMatching(deps, q);
+    return;
+  }
+  const now = new Date(deps.clock.now());
+  const read = [...new Set<K | (typeof MATCH_FIELDS)[number]>([...fields, ...MATCH_FIELDS])];
+  for await (const d of deps.devices.listSelected(deps.tenantId, read, { includeRemoved: q.removed ?? false })) if (matchesQuery(d, q, now, deps.staleAfterDays)) yield d;
 }
 
 /** A record as the API answers it: without the tenant (the connector's own) and the change-detection hashes. */

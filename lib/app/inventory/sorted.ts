@@ -136,7 +136,7 @@ export async function querySorted(deps: InventoryQueryDeps & { devices: Inventor
     const best = new Best<{ p: Position; guid: string }>(o.top + 1, s);
     for await (const d of deps.devices.listSelected(deps.tenantId, fields, { includeRemoved: q.removed === true })) {
       read++;
-      if (!matchesQuery(d as DeviceRecord, q, now, deps.staleAfterDays)) continue;
+      if (!matchesQuery(d, q, now, deps.staleAfterDays)) continue;
       const p = { v: valueOf(d as DeviceRecord, s), k: (d as DeviceRecord).deviceGuid.toLowerCase() };
       if (beyond(p)) best.add({ p, guid: (d as DeviceRecord).deviceGuid });
     }

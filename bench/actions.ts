@@ -20,6 +20,7 @@ import { createRuntime } from '../lib/app/runtime';
 import { silentLogger } from '../lib/log';
 import type { DeviceRecord } from '../lib/domain/device';
 import { isStale } from '../lib/domain/inventory';
+import { compareVersions, versionOf } from '../lib/domain/inventory-query';
 import type { LocalStack } from '../dev/local-stack';
 
 const SINGLE_WIPES = 5;
@@ -81,13 +82,19 @@ export function pickBulk(devices: DeviceRecord[], wanted: number, mailboxes: num
   return out;
 }
 
-/** EAS devices that support remote wipe and hold none, one per mailbox, none in `excluded` mailboxes. */
+/**
+ * EAS devices that support remote wipe, hold none and report ActiveSync 16.1 or later (an
+ * account-only wipe needs it: reference device-actions.md; Exchange refuses it below, and the
+ * bench gives old partnerships 14.1), one per mailbox, none in `excluded` mailboxes.
+ */
 function pickWipes(devices: DeviceRecord[], n: number, excluded: Set<string>): DeviceRecord[] {
   const out: DeviceRecord[] = [];
   const seen = new Set(excluded);
   for (const d of devices) {
     if (out.length >= n) break;
     if (seen.has(d.mailbox) || d.removed || d.clientType !== 'EAS' || d.isRemoteWipeSupported === false || d.wipeRequestTime || d.accountOnlyWipeRequestTime) continue;
+    const v = versionOf(d.activeSyncVersion);
+    if (!v || compareVersions(v, [16, 1]) < 0) continue;
     seen.add(d.mailbox);
     out.push(d);
   }

@@ -42,6 +42,9 @@ const confirmed = (a: StoredAction) => {
   return a.state === 'done' || a.state === 'failed' ? { status: 200, body: view(a) } : accepted(a);
 };
 
+/** A wipe Exchange refused is over (200, failed, its words); any other is followed (202). */
+const refusedOrAccepted = (a: StoredAction) => (a.state === 'failed' ? confirmed(a) : accepted(a));
+
 const route = registerRoute;
 
 route({
@@ -74,10 +77,10 @@ route({
   name: 'wipeDevice', method: 'POST', route: 'devices/{guid}/wipe', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: wipeBody, maxBodyBytes: 4096, needs: needs('Clear-MobileDevice'),
   summary: 'Asks Exchange to wipe the device (account only unless "mode":"full", which needs Devices.WipeFull too)',
   description: 'Answers 202 with Location: /api/actions/{id}; the action follows the wipe to the device\'s acknowledgement (its own word, not proof of erasure).',
-  answers: { 202: { description: 'The wipe action', schema: action } },
+  answers: { 202: { description: 'The wipe action', schema: action }, 200: { description: 'Exchange refused the wipe: the action, failed, with Exchange\'s words (nothing to follow)', schema: action } },
   handle: ({ runtime, caller, params, headers, body, log }) =>
     runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['wipe', params.guid.toLowerCase(), body] }, async () =>
-      accepted(await runtime.actions.wipe(caller, { deviceGuid: params.guid, mode: body.mode, notify: body.notify, reason: body.reason ?? null, removeAfterAcknowledged: body.removeAfterAcknowledged }, log)),
+      refusedOrAccepted(await runtime.actions.wipe(caller, { deviceGuid: params.guid, mode: body.mode, notify: body.notify, reason: body.reason ?? null, removeAfterAcknowledged: body.removeAfterAcknowledged }, log)),
     ),
 });
 
@@ -129,10 +132,13 @@ route({
 route({
   name: 'approveAction', method: 'POST', route: 'actions/{id}/approve', role: Roles.Wipe, params: actionId, body: noBody, needs: needs('Clear-MobileDevice'),
   summary: "A second person's approval of a wipe that waits for it (never the requester's own); with a bulk id, of every wipe of that bulk",
-  answers: { 202: { description: 'Approved and sent to Exchange (a bulk: every action)', schema: z.union([action, z.object({ bulkId: z.string(), actions: z.array(action) })]) } },
+  answers: {
+    202: { description: 'Approved and sent to Exchange (a bulk: every action)', schema: z.union([action, z.object({ bulkId: z.string(), actions: z.array(action) })]) },
+    200: { description: 'Approved, and Exchange refused the wipe: the action, failed, with Exchange\'s words', schema: action },
+  },
   handle: async ({ runtime, caller, params, log }) => {
     const approved = await runtime.actions.approveAny(caller, params.id, log);
-    return Array.isArray(approved) ? { status: 202, body: { bulkId: params.id, actions: approved.map(view) } } : accepted(approved);
+    return Array.isArray(approved) ? { status: 202, body: { bulkId: params.id, actions: approved.map(view) } } : refusedOrAccepted(approved);
   },
 });
 

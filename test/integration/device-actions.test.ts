@@ -107,6 +107,25 @@ describe('wipe', () => {
     expect(emu().getDevice(outlook.deviceGuid)!.deviceWipeRequestTime).toBeNull();
   });
 
+  test('When an account-only wipe is asked of a partnership on ActiveSync 14.1, then Exchange refuses it and the answer (200, not 202) carries its words; the action is failed and Exchange holds no wipe', async () => {
+    const d = pick();
+    // Exchange's own version of the partnership; the stored record still says 16.1, so the connector asks and shows the answer.
+    emu().updateDevice(d.deviceGuid, { activeSyncVersion: '14.1' });
+    const r = await call('POST', `devices/${d.deviceGuid}/wipe`, { body: { reason: 'old phone' } });
+    // Over, not accepted: 200 with the failed action and Exchange's words, no Location to follow.
+    expect(r.status).toBe(200);
+    expect(r.headers.get('location')).toBeNull();
+    expect(r.body).toMatchObject({ kind: 'wipe', mode: 'accountOnly', state: 'failed' });
+    expect(r.body.exchange).toEqual([expect.objectContaining({ cmdlet: 'Clear-MobileDevice', outcome: 'refused', detail: expect.stringMatching(/ActiveSync 14\.1 and doesn't support an account-only remote wipe/) })]);
+    expect(calls('Clear-MobileDevice')).toBe(1);
+    const inExchange = emu().getDevice(d.deviceGuid)!;
+    expect(inExchange.accountOnlyDeviceWipeRequestTime).toBeNull();
+    expect(inExchange.deviceWipeRequestTime).toBeNull();
+    const stored = await fx.runtime.storage.actions.forDevice(fx.stack.tenantId, d.deviceGuid, { limit: 5 });
+    expect(stored.map((a) => [a.kind, a.state])).toEqual([['wipe', 'failed']]);
+    expect(await fx.runtime.storage.actions.openWipe(fx.stack.tenantId, d.deviceGuid)).toBeNull();
+  });
+
   test('When the same wipe is retried with its Idempotency-Key, then the first answer comes back and one Clear-MobileDevice was sent; the key with another body is 422', async () => {
     const d = pick();
     const headers = { 'idempotency-key': `k-${d.deviceGuid}` };

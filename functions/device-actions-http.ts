@@ -76,7 +76,7 @@ const wipeBody = z
 route({
   name: 'wipeDevice', method: 'POST', route: 'devices/{guid}/wipe', role: Roles.Wipe, params: guid, headers: idempotencyKey, body: wipeBody, maxBodyBytes: 4096, needs: needs('Clear-MobileDevice'),
   summary: 'Asks Exchange to wipe the device (account only unless "mode":"full", which needs Devices.WipeFull too)',
-  description: 'Answers 202 with Location: /api/actions/{id}; the action follows the wipe to the device\'s acknowledgement (its own word, not proof of erasure).',
+  description: 'Answers 202 with Location: /api/actions/{id}; the action follows the wipe to the device\'s acknowledgement (its own word, not proof of erasure). When Exchange refuses the wipe (an account-only wipe of a client below ActiveSync 16.1), 200 with the failed action and Exchange\'s words.',
   answers: { 202: { description: 'The wipe action', schema: action }, 200: { description: 'Exchange refused the wipe: the action, failed, with Exchange\'s words (nothing to follow)', schema: action } },
   handle: ({ runtime, caller, params, headers, body, log }) =>
     runtime.actions.idempotent({ callerId: caller.id, key: headers['idempotency-key'], request: ['wipe', params.guid.toLowerCase(), body] }, async () =>

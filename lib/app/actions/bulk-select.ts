@@ -1,7 +1,7 @@
 /**
  * What a bulk action chooses: devices named by guid, or the inventory's filters (stale,
- * device type, OS, ActiveSync version, a collection's filter...). A dry run answers exactly this selection, so the real run touches
- * what the administrator saw.
+ * device type, OS, ActiveSync version, a collection's filter...). A dry run answers
+ * exactly this selection, so the real run touches what the administrator saw.
  */
 import { ValidationError } from '../../errors';
 import type { InventoryQuery } from '../../domain/inventory-query';

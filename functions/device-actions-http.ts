@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '../lib/app/actions/idempotent';
 import type { StoredAction } from '../lib/app/actions/ports';
-import type { BulkFilter } from '../lib/app/actions/bulk';
-import type { CollectionsFeature } from '../lib/app/collections/collections';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
+import { AppError, ForbiddenError, NotFoundError } from '../lib/errors';
 import { Roles } from '../lib/http/caller';
 import { registerRoute } from '../lib/functions/register-route';
 import { collectionName, inventoryFilter } from '../lib/http/inventory-filter';
@@ -162,13 +160,6 @@ const bulkBody = z
     force: z.boolean().default(false),
   })
   .strict();
-/** A collection's filter for a bulk (404 when there is no such collection); one of removed partnerships is refused. */
-async function collectionFilter(runtime: { collections: Pick<CollectionsFeature, 'get'> }, name: string): Promise<BulkFilter> {
-  const { removed, ...rest } = (await runtime.collections.get(name)).filter;
-  if (removed) throw ValidationError.of('body.collection', `"${name}" lists removed partnerships; a bulk acts on devices Exchange still has`);
-  return rest;
-}
-
 const BULK_ROLE = { block: Roles.Manage, allow: Roles.Manage, remove: Roles.Manage, wipe: Roles.Wipe } as const;
 
 route({
@@ -182,8 +173,6 @@ route({
   handle: async ({ runtime, caller, headers, body, log }) => {
     const role = BULK_ROLE[body.action];
     if (!caller.roles.includes(role)) throw new ForbiddenError(`A bulk ${body.action} needs the app role ${role}`, { requiredRole: role });
-    const chosenBy = [body.devices && 'devices', body.filter && 'filter', body.collection && 'collection'].filter(Boolean);
-    if (chosenBy.length !== 1) throw ValidationError.of('body', `name the devices ("devices"), a filter ("filter") or a collection ("collection"), one of them${chosenBy.length ? `, not ${chosenBy.join(' and ')}` : ''}`);
     if (!body.dryRun) await runtime.featureGate.require(needs(...BULK_CMDLETS[body.action]));
     // A retry gets the first answer's status and counts, and where the results are (10,000 of them are too large to keep).
     const stored = (a: { status: number; body: unknown }) => {
@@ -192,9 +181,7 @@ route({
     };
     // A dry run changes nothing: it is simply answered again.
     return runtime.actions.idempotent({ callerId: caller.id, key: body.dryRun ? undefined : headers['idempotency-key'], request: ['bulk', body], stored }, async () => {
-      // Read when the bulk runs, so a retry is answered as the first time even if the collection changed since.
-      const bulkFilter = body.collection !== undefined ? await collectionFilter(runtime, body.collection) : body.filter;
-      const answer = await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: bulkFilter, collection: body.collection, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log);
+      const answer = await runtime.actions.bulk(caller, { action: body.action, devices: body.devices, filter: body.filter, collection: body.collection, dryRun: body.dryRun, reason: body.reason ?? null, force: body.force }, log);
       return answer.state === 'running' ? { status: 202, body: answer, headers: { location: `/api/actions/${answer.bulkId}` } } : { status: 200, body: answer };
     });
   },

@@ -8,8 +8,9 @@ import { booleanText, continuation, functionKey, isoTime, orderBy, top } from '.
 import { ValidationError } from '../lib/errors';
 import { defineRoute, routeHandler } from '../lib/http/route';
 import { csvAnswer, wantsCsv } from '../lib/http/csv';
+import { activeSyncVersion } from '../lib/http/inventory-filter';
 
-const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
+const version = activeSyncVersion;
 const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
 const query = z
   .object({

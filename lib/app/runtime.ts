@@ -138,6 +138,8 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     },
   };
 
+  const inventory = composeInventory({ tenantId: config.tenantId, devices: storage.devices, clock: o.clock ?? systemClock, staleAfterDays: config.staleAfterDays });
+  const collections = composeCollections({ tenantId: config.tenantId, store: storage.collections, inventory, clock: o.clock ?? systemClock });
   const actions = composeActions({
     tenantId: config.tenantId,
     instanceId: config.instanceId,
@@ -147,6 +149,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     leases: storage.state,
     exchange: createDeviceExchange(exo),
     settings: { ...config.actions, staleAfterDays: config.staleAfterDays },
+    collections,
   });
   const sync = composeSync({
     tenantId: config.tenantId,
@@ -160,7 +163,6 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
   });
   const policies = composePolicies({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, store: storage.policies, audit: storage.audit, exchange: createPolicyExchange(exo), leases: storage.state });
   const access = composeAccess({ tenantId: config.tenantId, instanceId: config.instanceId, log, clock: o.clock ?? systemClock, storage, leases: storage.state, exchange: createAccessExchange(exo), settings: config.access });
-  const inventory = composeInventory({ tenantId: config.tenantId, devices: storage.devices, clock: o.clock ?? systemClock, staleAfterDays: config.staleAfterDays });
   const reconcilers: Reconciler[] = [{ name: 'policies', run: (l) => policies.reconcile(l) }, { name: 'access', run: (l) => access.reconcile(l) }];
   // The status and the install check take the time as a date (of the same clock).
   const clock = o.clock;
@@ -178,7 +180,7 @@ export function createRuntime(config: Config, log: Logger, o: RuntimeOverrides =
     audit: composeAudit({ tenantId: config.tenantId, storage, clock: o.clock }),
     policies,
     inventory,
-    collections: composeCollections({ tenantId: config.tenantId, store: storage.collections, inventory, clock: o.clock ?? systemClock }),
+    collections,
     reconcile: { run: (l = log) => runReconcile({ tenantId: config.tenantId, instanceId: config.instanceId, clock: o.clock ?? systemClock, leases: storage.state }, reconcilers, l) },
     access,
     status: composeStatus({ tenantId: config.tenantId, storage, now }),

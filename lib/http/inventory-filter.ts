@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { isoTime } from './query-params';
 
-const version = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
+/** An ActiveSync version filter value (the query string's too). */
+export const activeSyncVersion = z.string().regex(/^\d{1,3}(\.\d{1,3}){0,3}$/, 'must be an ActiveSync version such as 16.1');
 const text = (max: number) => z.string().min(1).max(max);
 
 export const inventoryFilter = z
@@ -16,7 +17,7 @@ export const inventoryFilter = z
     stale: z.boolean().optional(), removed: z.boolean().optional(), wipeState: z.enum(['pending', 'acknowledged', 'none']).optional(),
     lastSyncBefore: isoTime.optional(), lastSyncAfter: isoTime.optional(), name: text(256).optional(), policy: text(64).optional(),
     statisticsUnavailable: z.boolean().optional(), wipedWithinDays: z.number().int().min(1).max(3650).optional(), policyAppliedInFull: z.boolean().optional(),
-    activeSyncVersionBelow: version.optional(), activeSyncVersionAtLeast: version.optional(),
+    activeSyncVersionBelow: activeSyncVersion.optional(), activeSyncVersionAtLeast: activeSyncVersion.optional(),
   })
   .strict();
 

@@ -24,7 +24,7 @@ export interface BulkRequest {
   action: BulkKind;
   devices?: string[];
   filter?: BulkFilter;
-  /** The collection the filter was taken from (named in the audit). */
+  /** A collection's name: its filter as saved when the bulk runs (named in the audit). */
   collection?: string;
   dryRun: boolean;
   reason: string | null;
@@ -74,8 +74,17 @@ export function bulkView(job: BulkJob, chunks: BulkChunk[]): BulkAnswer {
 const resultChunks = (results: DeviceResult[], from: number): BulkChunk[] =>
   Array.from({ length: Math.ceil(results.length / CHUNK_DEVICES) }, (_, i) => ({ index: from + i, state: 'done', claimedAt: null, claimedBy: null, mailboxes: [], results: results.slice(i * CHUNK_DEVICES, (i + 1) * CHUNK_DEVICES) }));
 
+/** A collection's filter for a bulk; one of removed partnerships is refused (a bulk acts on devices Exchange still has). */
+async function collectionFilter(deps: ActionDeps, name: string): Promise<BulkFilter> {
+  const { removed, ...filter } = (await deps.collections.get(name)).filter;
+  if (removed) throw ValidationError.of('body.collection', `"${name}" lists removed partnerships; a bulk acts on devices Exchange still has`);
+  return filter;
+}
+
 export async function runBulk(deps: ActionDeps, caller: Requester, r: BulkRequest, by: string): Promise<BulkAnswer> {
-  if (!!r.devices === !!r.filter) throw ValidationError.of('body', 'name the devices ("devices") or a filter ("filter"), one of the two');
+  const chosenBy = [r.devices && 'devices', r.filter && 'filter', r.collection && 'collection'].filter(Boolean);
+  if (chosenBy.length !== 1) throw ValidationError.of('body', `name the devices ("devices"), a filter ("filter") or a collection ("collection"), one of them${chosenBy.length ? `, not ${chosenBy.join(' and ')}` : ''}`);
+  if (r.collection !== undefined) r = { ...r, filter: await collectionFilter(deps, r.collection) };
   const now = deps.clock.now();
   // The action id's form: GET /api/actions/{id} and approve take either.
   const bulkId = newActionId(now);

@@ -17,7 +17,7 @@ import { bulkView, runBulk, type BulkAnswer, type BulkRequest } from './bulk';
 import { followUpActions, type FollowUpReport } from './follow-up';
 import { idempotent, type IdempotentRequest } from './idempotent';
 import { createSyncWatcher, type SyncWatcher } from './sync-watch';
-import { BULK_FIELDS, type ActionDeps, type ActionSettings, type DeviceExchange, type IdempotentAnswer, type InventoryDevice, type StoredAction } from './ports';
+import { BULK_FIELDS, type ActionDeps, type CollectionFilters, type ActionSettings, type DeviceExchange, type IdempotentAnswer, type InventoryDevice, type StoredAction } from './ports';
 import { continueBulk } from './bulk-job';
 import { approveWipe, cancelWipe, deviceFor, rejectWipe, requestWipe, type Requester, type WipeRequest } from './wipe';
 
@@ -35,6 +35,7 @@ export interface ActionsAdapters {
   leases: LeaseStore;
   exchange: DeviceExchange;
   settings: ActionSettings;
+  collections: CollectionFilters;
 }
 
 export interface DeviceView {
@@ -86,6 +87,7 @@ export function composeActions(a: ActionsAdapters): ActionsFeature {
         await storage.devices.markRemoved(t, [guid], at);
       },
     },
+    collections: a.collections,
     exchange: a.exchange,
     settings: a.settings,
     clock: a.clock,

@@ -201,8 +201,14 @@ export interface ActionDeps {
   idempotency: IdempotencyStore;
   audit: AuditLog;
   inventory: DeviceInventory;
+  /** A bulk by collection reads its filter here (lib/app/collections: NotFound when there is no such collection). */
+  collections: CollectionFilters;
   exchange: DeviceExchange;
   settings: ActionSettings;
   clock: Clock;
   log: Logger;
+}
+
+export interface CollectionFilters {
+  get(name: string): Promise<{ filter: InventoryQuery }>;
 }

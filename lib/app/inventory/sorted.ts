@@ -137,8 +137,8 @@ export async function querySorted(deps: InventoryQueryDeps & { devices: Inventor
     for await (const d of deps.devices.listSelected(deps.tenantId, fields, { includeRemoved: q.removed === true })) {
       read++;
       if (!matchesQuery(d, q, now, deps.staleAfterDays)) continue;
-      const p = { v: valueOf(d as DeviceRecord, s), k: (d as DeviceRecord).deviceGuid.toLowerCase() };
-      if (beyond(p)) best.add({ p, guid: (d as DeviceRecord).deviceGuid });
+      const p = { v: valueOf(d, s), k: d.deviceGuid.toLowerCase() };
+      if (beyond(p)) best.add({ p, guid: d.deviceGuid });
     }
     const top = best.trim();
     more = top.length > o.top;
